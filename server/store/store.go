@@ -17,10 +17,10 @@ import (
 // It deliberately holds no personal data: no name, no IP address, no free-text identity.
 type Feedback struct {
 	ID        int64
-	Key       string    // idempotency key from the form (random per page view), required, 16-64 chars [A-Za-z0-9_-]
-	PageID    string    // content page id, required, <= 80 chars
-	Lang      string    // BCP 47 tag, required, <= 16 chars
-	Variant   string    // "standard" | "easy-read"
+	Key       string // idempotency key from the form (random per page view), required, 16-64 chars [A-Za-z0-9_-]
+	PageID    string // content page id, required, <= 80 chars
+	Lang      string // BCP 47 tag, required, <= 16 chars
+	Variant   string // "standard" | "easy-read"
 	Helpful   bool
 	Comment   string    // optional, <= 500 runes, trimmed
 	CreatedAt time.Time // set by the store (UTC)
