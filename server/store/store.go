@@ -14,7 +14,7 @@ import (
 
 // Feedback is one answer to "Was this page helpful?".
 //
-// It deliberately holds no personal data: no name, no IP address, no free-text identity.
+// It deliberately records nothing that identifies the person: no name, IP address or session.
 type Feedback struct {
 	ID        int64
 	Key       string // idempotency key from the form (random per page view), required, 16-64 chars [A-Za-z0-9_-]
