@@ -1,0 +1,97 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/imha-advocacy/imha/server/store"
+	"github.com/imha-advocacy/imha/server/store/sqlite"
+	"github.com/imha-advocacy/imha/server/store/storetest"
+)
+
+func open(t *testing.T) store.Store {
+	t.Helper()
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "data", "imha.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, open)
+}
+
+func TestMigrate(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "imha.db")
+	tests := []struct {
+		name string
+		run  func(t *testing.T)
+	}{
+		{"concurrent opens", func(t *testing.T) {
+			// Several processes starting at once each open the file and migrate.
+			var wg sync.WaitGroup
+			errs := make([]error, 4)
+			for i := range errs {
+				wg.Go(func() {
+					db, err := sqlite.Open(ctx, path)
+					if err == nil {
+						err = db.Close()
+					}
+					errs[i] = err
+				})
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Errorf("Open %d: %v", i, err)
+				}
+			}
+		}},
+		{"re-run is a no-op", func(t *testing.T) {
+			db, err := sqlite.Open(ctx, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			for range 2 {
+				if err := db.Migrate(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}},
+		{"schema_version has one row per migration", func(t *testing.T) {
+			files, err := filepath.Glob("migrations/*.sql")
+			if err != nil || len(files) == 0 {
+				t.Fatalf("no migrations found: %v", err)
+			}
+			if got, want := sqlite.CountVersions(t, path), len(files); got != want {
+				t.Errorf("schema_version rows = %d, want %d", got, want)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, tt.run)
+	}
+}
+
+func TestWithoutMigrate(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "imha.db"), sqlite.WithoutMigrate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ListFeedback(ctx, store.FeedbackQuery{}); err == nil {
+		t.Error("ListFeedback before Migrate succeeded; want a missing-table error")
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ListFeedback(ctx, store.FeedbackQuery{}); err != nil {
+		t.Errorf("ListFeedback after Migrate: %v", err)
+	}
+}
