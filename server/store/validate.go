@@ -68,9 +68,11 @@ func (f Feedback) Normalize() Feedback {
 	return f
 }
 
-// Validate checks f (expected to be normalized) and returns the first problem as a
-// *ValidationError, or nil.
+// Validate returns the first problem with f as a *ValidationError, or nil. It judges the
+// comment as the store will save it (trimmed), so the web layer can call it on raw form
+// input and get the same answer the store would give.
 func (f Feedback) Validate() error {
+	f.Comment = strings.TrimSpace(f.Comment)
 	bad := func(field, code string) error { return &ValidationError{Field: field, Code: code} }
 	switch {
 	case f.Key == "":

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -75,6 +76,31 @@ func TestMigrate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, tt.run)
+	}
+}
+
+func TestOpenPaths(t *testing.T) {
+	tests := []struct{ name, rel string }{
+		{"missing parent dirs", "a/b/c/imha.db"},
+		{"space", "my data/imha db.sqlite"},
+		{"non-ASCII", "données/بيانات.db"},
+		{"URL-like characters", "x%20y/imha#1.db"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), tt.rel)
+			db, err := sqlite.Open(t.Context(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if err := db.Ping(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(path); err != nil {
+				t.Errorf("database file not at the given path: %v", err)
+			}
+		})
 	}
 }
 
