@@ -1,11 +1,17 @@
 package sqlite
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
+
+// WithBusyTimeout lets tests see SQLITE_BUSY without waiting the default timeout.
+func WithBusyTimeout(d time.Duration) Option { return func(o *options) { o.busyTimeout = d } }
 
 // CountVersions lets the external tests look at schema_version without widening the API.
 func CountVersions(t *testing.T, path string) int {
 	t.Helper()
-	db, err := openPool(path, true)
+	db, err := openPool(path, true, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,9 +29,10 @@ var migrationFS embed.FS
 // timeFormat is fixed-width so text comparison in SQL equals time order.
 const timeFormat = "2006-01-02T15:04:05.000000Z"
 
-// busyTimeout is how long a connection waits for the write lock before giving up with
-// SQLITE_BUSY (reported as store.ErrUnavailable).
-const busyTimeout = 5 * time.Second
+// defaultBusyTimeout is how long a connection waits for the write lock before giving up
+// with SQLITE_BUSY (reported as store.ErrUnavailable): long enough to ride out another
+// process's migration, short enough that a person is not left staring at a spinner.
+const defaultBusyTimeout = 5 * time.Second
 
 // DB is a store.Store backed by one SQLite file.
 //
@@ -48,7 +49,10 @@ var _ store.Store = (*DB)(nil)
 // Option changes how Open behaves.
 type Option func(*options)
 
-type options struct{ migrate bool }
+type options struct {
+	migrate     bool
+	busyTimeout time.Duration
+}
 
 // WithoutMigrate makes Open skip Migrate, for tools that must not change the schema
 // (for example a read-only report run against a copy of the file).
@@ -57,7 +61,7 @@ func WithoutMigrate() Option { return func(o *options) { o.migrate = false } }
 // Open opens (creating if needed) the database file at path and its parent directory,
 // and brings the schema up to date with Migrate unless WithoutMigrate is given.
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
-	o := options{migrate: true}
+	o := options{migrate: true, busyTimeout: defaultBusyTimeout}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -68,7 +72,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 
-	w, err := openPool(path, false)
+	w, err := openPool(path, false, o.busyTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +86,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, mapErr(err))
 	}
 
-	r, err := openPool(path, true)
+	r, err := openPool(path, true, o.busyTimeout)
 	if err != nil {
 		w.Close()
 		return nil, err
@@ -101,9 +105,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	return db, nil
 }
 
-func openPool(path string, readOnly bool) (*sql.DB, error) {
+func openPool(path string, readOnly bool, busyTimeout time.Duration) (*sql.DB, error) {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout("+strconv.Itoa(int(busyTimeout/time.Millisecond))+")")
+	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busyTimeout.Milliseconds(), 10)+")")
 	q.Add("_pragma", "foreign_keys(1)")
 	// NORMAL is durable in WAL mode except for the last transactions on power loss, and
 	// avoids an fsync per feedback answer.

@@ -2,10 +2,13 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/imha-advocacy/imha/server/store"
 	"github.com/imha-advocacy/imha/server/store/sqlite"
@@ -119,5 +122,39 @@ func TestWithoutMigrate(t *testing.T) {
 	}
 	if _, err := db.ListFeedback(ctx, store.FeedbackQuery{}); err != nil {
 		t.Errorf("ListFeedback after Migrate: %v", err)
+	}
+}
+
+// Another process holding the write lock longer than busy_timeout must surface as
+// store.ErrUnavailable, so the web layer asks the person to try again.
+func TestBusyIsUnavailable(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "imha.db")
+	db, err := sqlite.Open(ctx, path, sqlite.WithBusyTimeout(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+
+	other, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(context.Background(), "ROLLBACK")
+
+	_, _, err = db.AddFeedback(ctx, store.Feedback{
+		Key: "busy-test-key-00001", PageID: "p", Lang: "en", Variant: store.VariantStandard,
+	})
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("AddFeedback while another process holds the write lock: err = %v, want ErrUnavailable", err)
 	}
 }
