@@ -1,0 +1,11 @@
+// Package content embeds the pages, the provider's details and the chat
+// flows, so the binary runs from anywhere. CONTENT_DIR can point at a folder
+// instead, so a provider can edit text without a rebuild.
+package content
+
+import "embed"
+
+// FS holds pages/{lang}/{variant}/{id}.md and provider.yaml.
+//
+//go:embed pages provider.yaml
+var FS embed.FS

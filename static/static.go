@@ -1,0 +1,10 @@
+// Package static embeds CSS, scripts, fonts and pictures so the binary runs
+// from anywhere. STATIC_DIR can point at a folder instead.
+package static
+
+import "embed"
+
+// FS holds everything served under /static/.
+//
+//go:embed css pictures
+var FS embed.FS
