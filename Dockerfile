@@ -1,0 +1,22 @@
+# Build: a static, pure-Go binary (SQLite is modernc.org/sqlite, no cgo).
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/imha ./server \
+ && mkdir -p /out/data
+
+# Run: no shell, no package manager, not root. Content, locales and static
+# files are inside the binary; the embedded SQLite database lives in /data
+# unless DATABASE_URL names a PostgreSQL database.
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/imha /imha
+COPY --from=build --chown=65532:65532 /out/data /data
+ENV PORT=8080 DATA_DIR=/data
+VOLUME ["/data"]
+EXPOSE 8080
+USER 65532:65532
+HEALTHCHECK --interval=30s --timeout=3s CMD ["/imha", "healthcheck"]
+ENTRYPOINT ["/imha"]
+CMD ["serve"]
