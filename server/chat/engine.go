@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -72,8 +73,16 @@ type State struct {
 
 // NewState starts a session. ward may be empty; a ward kiosk passes its own.
 func NewState(lang, variant, ward string) State {
+	if variant != VariantEasy {
+		variant = VariantStandard
+	}
+	if !langRe.MatchString(lang) {
+		lang = "en"
+	}
 	return State{V: StateVersion, Lang: lang, Variant: variant, Ward: cleanText(ward, 100)}
 }
+
+var langRe = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{1,8})?$`)
 
 // InputKind names what happened.
 type InputKind string
@@ -293,7 +302,7 @@ func (e *Engine) valid(st State) bool {
 	if st.V != StateVersion && !(st.V == 0 && st.Flow == "") {
 		return false
 	}
-	if st.Variant != VariantStandard && st.Variant != VariantEasy {
+	if (st.Variant != VariantStandard && st.Variant != VariantEasy) || (st.Lang != "" && !langRe.MatchString(st.Lang)) || len(st.Ward) > 400 {
 		return false
 	}
 	if len(st.Hist) > MaxHistory || len(st.Answers) > 64 {
