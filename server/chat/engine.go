@@ -605,10 +605,14 @@ func (s *step) topic(text string) {
 		seen[f.ID] = true
 		choices = append(choices, ChoiceOut{Value: ValueFlow + f.ID, Label: f.Title})
 	}
-	if len(choices) > 0 {
-		s.out = append(s.out, Output{Kind: OutMessage, ID: s.easy(msgTopicFound)})
-	} else {
+	if len(choices) == 0 {
 		s.out = append(s.out, Output{Kind: OutMessage, ID: s.easy(msgTopicNone)})
+		if s.st.Flow != "" {
+			s.show() // nothing matched: carry on with the step the person is on
+			return
+		}
+	} else {
+		s.out = append(s.out, Output{Kind: OutMessage, ID: s.easy(msgTopicFound)})
 	}
 	if len(choices) > 3 {
 		choices = choices[:3]

@@ -388,3 +388,11 @@ func TestValidationNamesFileAndNode(t *testing.T) {
 		})
 	}
 }
+
+func TestUnmatchedTextKeepsTheStep(t *testing.T) {
+	e := loadEngine(t)
+	got, outs := stepOK(t, e, at("eligibility", "situation", nil), Input{Kind: InText, Value: "bananas"})
+	if got.Node != "situation" || ids(outs, OutMessage)[0] != msgTopicNone || !slices.Contains(choiceValues(outs), "detained") {
+		t.Errorf("at %s, outputs %+v", got.Node, outs)
+	}
+}
