@@ -689,7 +689,7 @@ func (s *step) show() {
 		choices = append(choices, ChoiceOut{ValueNext, msgContinue})
 	case KindChoice, KindOutcome:
 		for _, c := range n.Choices {
-			choices = append(choices, ChoiceOut{c.Value, c.Label})
+			choices = append(choices, ChoiceOut{c.Value, s.easy(c.Label)})
 		}
 	case KindYesNo:
 		s.out = append(s.out, Output{Kind: OutInput, Input: &InputRequest{Kind: "yesno"}})
@@ -704,7 +704,11 @@ func (s *step) show() {
 		}
 		s.out = append(s.out, Output{Kind: OutInput, Input: req})
 		if n.Optional {
-			choices = append(choices, ChoiceOut{ValueSkip, msgSkip})
+			label := msgSkip
+			if n.Skip != "" {
+				label = n.Skip
+			}
+			choices = append(choices, ChoiceOut{ValueSkip, label})
 		}
 	case KindSummary:
 		s.out = append(s.out, Output{Kind: OutSummary, Rows: s.rows(n)})

@@ -53,6 +53,7 @@ type Node struct {
 	Yes      string   `yaml:"yes"`      // yesno
 	No       string   `yaml:"no"`       // yesno
 	Optional bool     `yaml:"optional"` // text/field: offer "skip"
+	Skip     string   `yaml:"skip"`     // message id for the skip button, if not chat.common.skip
 	Max      int      `yaml:"max"`      // text/field: max runes (default MaxText)
 	Rule     string   `yaml:"rule"`     // field: date, phone, name, any
 	Rows     []string `yaml:"rows"`     // summary: answer keys to list, in order
@@ -184,6 +185,12 @@ func (f *Flow) validate(flows map[string]*Flow, known map[string]bool) []error {
 		}
 		if n.Key != "" {
 			msg(n, n.Label, "label")
+		}
+		if n.Skip != "" {
+			msg(n, n.Skip, "skip")
+			if !n.Optional {
+				bad(n, "skip label on a node that is not optional")
+			}
 		}
 		switch n.Kind {
 		case KindInfo:

@@ -143,9 +143,9 @@ func mapsClone(m map[string]bool) map[string]bool {
 // transcript replays a route and writes what a person would see, from input
 // number from on: earlier inputs are shared with the route before it, and
 // the engine is deterministic, so they are replayed without being written.
-func transcript(t testing.TB, e *Engine, loc *i18n.Localizer, lang, flow string, p route, from int) string {
+func transcript(t testing.TB, e *Engine, loc *i18n.Localizer, lang, variant, flow string, p route, from int) string {
 	var all, discard strings.Builder
-	st := NewState(lang, VariantStandard, "")
+	st := NewState(lang, variant, "")
 	i := 0
 	run := func(in Input) {
 		b := &all
@@ -205,51 +205,68 @@ func writeOutputs(t testing.TB, b *strings.Builder, outs []Output, loc *i18n.Loc
 				fmt.Fprintf(b, "  | %s: %s  [%s] %s\n", row.Label, row.Value, row.Change, row.Text)
 			}
 		default:
+			if o.Picture != "" {
+				fmt.Fprintf(b, "  [picture %s]\n", o.Picture)
+			}
 			fmt.Fprintf(b, "  %s: %s\n", o.Kind, o.Text)
 		}
 	}
 }
 
+// easyGolden lists the flows also written in easy read, with pictures.
+var easyGolden = []string{"menu", "eligibility", "person"}
+
 // TestGoldenTranscripts writes every path of every flow, in every shipped
-// language, to testdata/<flow>.<lang>.golden; run with -update after a
-// deliberate change and review the diff like any content change.
+// language, to testdata/<flow>.<lang>.golden (and <flow>.<lang>.easy.golden
+// for easyGolden); run with -update after a deliberate change and review
+// the diff like any content change.
 func TestGoldenTranscripts(t *testing.T) {
 	e := loadEngine(t)
 	bundle := newBundle(t)
 	for _, flow := range e.Flows() {
 		ps := paths(t, e, flow)
+		variants := []string{VariantStandard}
+		if slices.Contains(easyGolden, flow) {
+			variants = append(variants, VariantEasy)
+		}
 		for _, lang := range shippedLocales {
-			t.Run(flow+"/"+lang, func(t *testing.T) {
-				loc := i18n.NewLocalizer(bundle, lang, "en")
-				var b bytes.Buffer
-				fmt.Fprintf(&b, "# %s (%s): %d paths\n", flow, lang, len(ps))
-				for i, p := range ps {
-					fmt.Fprintf(&b, "\n=== path %d\n", i+1)
-					from := 0
-					if i > 0 {
-						for from < len(p) && from < len(ps[i-1]) && p[from] == ps[i-1][from] {
-							from++
+			for _, variant := range variants {
+				name := flow + "." + lang
+				if variant != VariantStandard {
+					name += "." + variant
+				}
+				t.Run(name, func(t *testing.T) {
+					loc := i18n.NewLocalizer(bundle, lang, "en")
+					var b bytes.Buffer
+					fmt.Fprintf(&b, "# %s (%s %s): %d paths\n", flow, lang, variant, len(ps))
+					for i, p := range ps {
+						fmt.Fprintf(&b, "\n=== path %d\n", i+1)
+						from := 0
+						if i > 0 {
+							for from < len(p) && from < len(ps[i-1]) && p[from] == ps[i-1][from] {
+								from++
+							}
+							from++ // the start input is shared too
+							fmt.Fprintf(&b, "(first %d inputs as path %d)\n", from, i)
 						}
-						from++ // the start input is shared too
-						fmt.Fprintf(&b, "(first %d inputs as path %d)\n", from, i)
+						b.WriteString(transcript(t, e, loc, lang, variant, flow, p, from))
 					}
-					b.WriteString(transcript(t, e, loc, lang, flow, p, from))
-				}
-				file := filepath.Join("testdata", flow+"."+lang+".golden")
-				if *update {
-					if err := os.WriteFile(file, b.Bytes(), 0o644); err != nil {
-						t.Fatal(err)
+					file := filepath.Join("testdata", name+".golden")
+					if *update {
+						if err := os.WriteFile(file, b.Bytes(), 0o644); err != nil {
+							t.Fatal(err)
+						}
+						return
 					}
-					return
-				}
-				want, err := os.ReadFile(file)
-				if err != nil {
-					t.Fatalf("%v (run go test -update)", err)
-				}
-				if !bytes.Equal(want, b.Bytes()) {
-					t.Errorf("%s differs from the engine's output; run go test ./server/chat -update and review the diff", file)
-				}
-			})
+					want, err := os.ReadFile(file)
+					if err != nil {
+						t.Fatalf("%v (run go test -update)", err)
+					}
+					if !bytes.Equal(want, b.Bytes()) {
+						t.Errorf("%s differs from the engine's output; run go test ./server/chat -update and review the diff", file)
+					}
+				})
+			}
 		}
 	}
 }
