@@ -625,7 +625,14 @@ func (s *step) submit(n *Node) {
 	st := s.st
 	st.Seq++
 	st.Pending = true
-	eff := buildEffect(n.Effect, st.Seq, st.Answers)
+	live := s.flow().live(st.Answers)
+	answers := map[string]string{}
+	for k, v := range st.Answers {
+		if live[k] {
+			answers[k] = v
+		}
+	}
+	eff := buildEffect(n.Effect, st.Seq, answers)
 	s.out = append(s.out,
 		Output{Kind: OutMessage, ID: s.easy(msgSending)},
 		Output{Kind: OutEffect, Effect: &eff})
@@ -726,9 +733,10 @@ func (s *step) show() {
 func (s *step) rows(sum *Node) []SummaryRow {
 	var rows []SummaryRow
 	f := s.flow()
+	live := f.live(s.st.Answers)
 	for _, key := range sum.Rows {
 		v, ok := s.st.Answers[key]
-		if !ok {
+		if !ok || !live[key] {
 			continue
 		}
 		for _, n := range f.Nodes {

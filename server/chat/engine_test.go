@@ -225,6 +225,26 @@ func TestChangeFromSummary(t *testing.T) {
 	if st.Node != "check" {
 		t.Fatalf("not back at summary: %s", st.Node)
 	}
+	// Changing back to a visit leaves the phone number behind: not shown,
+	// not sent.
+	st, _ = stepOK(t, e, st, Input{Kind: InChoose, Value: ValueChange + "contact"})
+	st, outs := stepOK(t, e, st, Input{Kind: InChoose, Value: "visit"})
+	if st.Node != "check" {
+		t.Fatalf("at %s", st.Node)
+	}
+	for _, o := range outs {
+		for _, r := range o.Rows {
+			if r.Change == "phone" || r.Change == "leave_message" {
+				t.Errorf("stale row %+v", r)
+			}
+		}
+	}
+	_, outs = stepOK(t, e, st, Input{Kind: InChoose, Value: ValueSubmit})
+	for _, o := range outs {
+		if o.Effect != nil && (o.Effect.Referral.Phone != "" || o.Effect.Referral.Contact != "visit" || o.Effect.Referral.Name != "Alex") {
+			t.Errorf("effect %+v", o.Effect.Referral)
+		}
+	}
 }
 
 func TestBackAndWardPreset(t *testing.T) {

@@ -283,6 +283,56 @@ func (n *Node) targets() []string {
 	return t
 }
 
+// live returns the answer keys on the path the answers themselves lead
+// along, replaying from the start as Smart Answers does. An answer left on a
+// branch the person has since changed away from (a phone number, after
+// choosing "visit me") is not live, so it is neither shown nor sent.
+func (f *Flow) live(answers map[string]string) map[string]bool {
+	keys := map[string]bool{}
+	seen := map[string]bool{}
+	var walk func(id string)
+	walk = func(id string) {
+		n := f.index[id]
+		if n == nil || seen[id] {
+			return
+		}
+		seen[id] = true
+		v, answered := answers[n.Key]
+		if n.Key != "" && answered {
+			keys[n.Key] = true
+		}
+		switch {
+		case n.Kind == KindSummary:
+			return
+		case n.Key == "" && (n.Kind == KindChoice || n.Kind == KindOutcome || n.Kind == KindYesNo):
+			// Not recorded, so any branch may have been taken.
+			for _, t := range n.targets() {
+				walk(t)
+			}
+		case n.Kind == KindChoice:
+			for _, c := range n.Choices {
+				if answered && c.Value == v {
+					walk(c.Next)
+				}
+			}
+		case n.Kind == KindYesNo:
+			if answered {
+				walk(map[string]string{ValueYes: n.Yes, ValueNo: n.No}[v])
+			}
+		case n.Kind == KindText || n.Kind == KindField:
+			if answered || n.Optional {
+				walk(n.Next)
+			}
+		default: // info, and outcomes' own in-flow choices
+			for _, t := range n.targets() {
+				walk(t)
+			}
+		}
+	}
+	walk(f.Start)
+	return keys
+}
+
 // maxLen is the longest answer this node accepts.
 func (n *Node) maxLen() int {
 	if n.Max > 0 {
