@@ -2,6 +2,7 @@ package chat
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -238,7 +239,7 @@ func TestGoldenTranscripts(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					loc := i18n.NewLocalizer(bundle, lang, "en")
 					var b bytes.Buffer
-					fmt.Fprintf(&b, "# %s (%s %s): %d paths\n", flow, lang, variant, len(ps))
+					fmt.Fprintf(&b, "# %s (%s, %s): %d paths; ⁨…⁩ marks filled-in values (Unicode isolates)\n", flow, lang, cmp.Or(variant, "standard"), len(ps))
 					for i, p := range ps {
 						fmt.Fprintf(&b, "\n=== path %d\n", i+1)
 						from := 0

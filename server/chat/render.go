@@ -47,10 +47,10 @@ func Render(outs []Output, loc *i18n.Localizer, common map[string]string) ([]Ren
 	t := func(id string, data map[string]string) string {
 		merged := make(map[string]string, len(common)+len(data))
 		for k, v := range common {
-			merged[k] = v
+			merged[k] = isolate(v)
 		}
 		for k, v := range data {
-			merged[k] = v
+			merged[k] = isolate(v)
 		}
 		s, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: merged})
 		if err != nil && strings.HasSuffix(id, ".easy") {
@@ -95,6 +95,17 @@ func Render(outs []Output, loc *i18n.Localizer, common map[string]string) ([]Ren
 		}
 	}
 	return r, errors.Join(errs...)
+}
+
+// isolate wraps a value filled into a sentence in Unicode first-strong
+// isolates, so a phone number or an English name keeps its own direction
+// inside Arabic or Urdu text: without it, "03069 990000" in a right-to-left
+// sentence shows as "990000 03069".
+func isolate(v string) string {
+	if v == "" {
+		return v
+	}
+	return "\u2068" + v + "\u2069"
 }
 
 // MessageIDs lists the message ids in a go-i18n TOML file: the set Load checks

@@ -52,3 +52,19 @@ func TestRenderMissingIDReportsError(t *testing.T) {
 		t.Errorf("got %+v, %v", r, err)
 	}
 }
+
+// TestRTLNumbersIsolated: in right-to-left text, a number with a space
+// (116 123) shows reversed unless isolated.
+func TestRTLNumbersIsolated(t *testing.T) {
+	bundle := newBundle(t)
+	loc := i18n.NewLocalizer(bundle, "ar")
+	for _, id := range []string{msgSafety, msgSafety + ".easy", "chat.person.routes.urgent", "chat.error.field.phone"} {
+		s, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(strings.NewReplacer("\u2068116 123\u2069", "", "\u206807700 900000\u2069", "").Replace(s), "116 123") {
+			t.Errorf("%s: number not isolated: %q", id, s)
+		}
+	}
+}
