@@ -410,10 +410,15 @@ func (s *step) apply(in Input) {
 // screen adds the safety message when text suggests risk. The conversation
 // then carries on: the message is help, not a stop.
 func (s *step) screen(text string) {
+	if len(text) > maxScreen {
+		text = text[:maxScreen] // frames are 4 KiB; this only bounds work on misuse
+	}
 	if len(s.e.risk.hits(normalize(text))) > 0 {
 		s.out = append(s.out, Output{Kind: OutSafety, ID: s.easy(msgSafety)})
 	}
 }
+
+const maxScreen = 8192
 
 // Risky reports whether text matches any risk phrase, in any language.
 func (e *Engine) Risky(text string) bool { return len(e.risk.hits(normalize(text))) > 0 }
