@@ -1,20 +1,23 @@
 package store
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/imha-advocacy/imha/server/referral"
 )
 
 // Validation codes. They are short and stable because the web layer maps them to
 // translated messages; never show Error() text to a person.
+// They are the referral package's codes, so feedback and referral forms share one set
+// of translations.
 const (
-	CodeRequired = "required"
-	CodeTooShort = "too_short"
-	CodeTooLong  = "too_long"
-	CodeInvalid  = "invalid"
+	CodeRequired = referral.CodeRequired
+	CodeTooShort = referral.CodeTooShort
+	CodeTooLong  = referral.CodeTooLong
+	CodeInvalid  = referral.CodeInvalid
 )
 
 // Field names used in ValidationError.Field; they match the feedback form's field names.
@@ -41,15 +44,10 @@ const (
 	CommentMaxLen = 500 // runes, not bytes: a Panjabi or Arabic comment gets the same room as an English one
 )
 
-// ValidationError says which field is wrong and how, in machine terms.
-type ValidationError struct {
-	Field string // one of the Field* constants
-	Code  string // one of the Code* constants
-}
-
-func (e *ValidationError) Error() string {
-	return fmt.Sprintf("store: invalid feedback: %s: %s", e.Field, e.Code)
-}
+// ValidationError says which field is wrong and how, in machine terms. It is defined in
+// server/referral (which must not import the store) and aliased here, so errors.As
+// with *store.ValidationError matches feedback and referral errors alike.
+type ValidationError = referral.ValidationError
 
 var (
 	keyRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)

@@ -40,8 +40,9 @@ const defaultBusyTimeout = 5 * time.Second
 // connection (queueing in Go instead of spinning on SQLITE_BUSY), while reads use a
 // separate read-only pool that WAL mode lets run alongside the writer.
 type DB struct {
-	w *sql.DB
-	r *sql.DB
+	w   *sql.DB
+	r   *sql.DB
+	hub hub // referral change notifications for ListenReferrals
 }
 
 var _ store.Store = (*DB)(nil)

@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentRetries", testConcurrentRetries},
 		{"ListFilters", testListFilters},
 	}
+	tests = append(tests, referralTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -396,4 +397,10 @@ func testListFilters(t *testing.T, s store.Store) {
 			}
 		})
 	}
+}
+
+var contextCanceled = context.Canceled
+
+func contextWithCancel(t *testing.T) (context.Context, context.CancelFunc) {
+	return context.WithCancel(t.Context())
 }
