@@ -5,7 +5,8 @@ package content
 
 import "embed"
 
-// FS holds pages/{lang}/{variant}/{id}.md and provider.yaml.
+// FS holds pages/{lang}/{variant}/{id}.md, provider.yaml, the chat flows
+// (flows/*.yaml) and the chat phrase lists (chat/*.yaml).
 //
-//go:embed pages provider.yaml
+//go:embed pages provider.yaml flows chat
 var FS embed.FS

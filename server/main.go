@@ -23,6 +23,7 @@ import (
 
 	"github.com/imha-advocacy/imha/content"
 	"github.com/imha-advocacy/imha/locales"
+	"github.com/imha-advocacy/imha/server/chat"
 	"github.com/imha-advocacy/imha/server/config"
 	"github.com/imha-advocacy/imha/server/library"
 	"github.com/imha-advocacy/imha/server/locale"
@@ -110,13 +111,22 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	contentFS, localesFS := dir(cfg.ContentDir, content.FS), dir(cfg.LocalesDir, locales.FS)
+	known, err := chat.MessageIDs(localesFS, "active."+locale.Source+".toml")
+	if err != nil {
+		return err
+	}
+	engine, err := chat.Load(contentFS, known)
+	if err != nil {
+		return fmt.Errorf("chat flows: %w", err)
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	app, err := web.New(web.Config{
-		Content: pages, Locales: langs, Store: st, Static: dir(cfg.StaticDir, static.FS),
+		Content: pages, Locales: langs, Chat: engine, Store: st, Static: dir(cfg.StaticDir, static.FS),
 		PublicURL: cfg.PublicURL, Origins: cfg.Origins, Logger: log,
 	})
 	if err != nil {

@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds everything served under /static/.
 //
-//go:embed css pictures
+//go:embed css pictures js
 var FS embed.FS

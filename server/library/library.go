@@ -118,7 +118,7 @@ func loadPage(fsys fs.FS, file string, md goldmark.Markdown, prov Provider) (*Pa
 	case fm.Variant != variant:
 		return nil, &ContentError{name, 2, fmt.Sprintf("variant %q does not match the folder %q", fm.Variant, variant)}
 	}
-	body, err = prov.Fill(name, bodyLine, body)
+	body, err = prov.Fill(name, bodyLine, lang, body)
 	if err != nil {
 		return nil, err
 	}
@@ -163,29 +163,74 @@ func (c *Catalogue) Page(id, lang, variant string) (p *Page, fallback, ok bool) 
 	return nil, false, false
 }
 
-// Provider maps placeholder names to the provider's details.
-type Provider map[string]string
+// Provider is the advocacy provider's details, with optional versions per
+// language for values in words (hours, promise, retention), so a translated
+// page never shows an English phrase in the middle of a sentence.
+type Provider struct {
+	values map[string]string
+	langs  map[string]map[string]string
+}
+
+// Get returns key's value in lang, or the main value.
+func (p Provider) Get(lang, key string) string {
+	if v, ok := p.langs[lang][key]; ok {
+		return v
+	}
+	return p.values[key]
+}
+
+// Has reports whether key is a provider detail.
+func (p Provider) Has(key string) bool {
+	_, ok := p.values[key]
+	return ok
+}
 
 var placeholder = regexp.MustCompile(`\{\{\s*provider\.([a-z_]+)\s*\}\}`)
 
-// LoadProvider reads provider.yaml: flat key: value pairs. Derived keys
-// phone_tel and text_tel hold digits only, for tel: and sms: links.
+// LoadProvider reads provider.yaml: key: value pairs, and an optional
+// "translations" map of language -> key -> value. Derived keys phone_tel and
+// text_tel hold digits only, for tel: and sms: links.
 func LoadProvider(fsys fs.FS) (Provider, error) {
+	const file = "content/provider.yaml"
 	src, err := fs.ReadFile(fsys, "provider.yaml")
 	if err != nil {
-		return nil, fmt.Errorf("content/provider.yaml: %w", err)
+		return Provider{}, fmt.Errorf("%s: %w", file, err)
 	}
-	p := Provider{}
-	if err := yaml.Unmarshal(src, &p); err != nil {
-		return nil, &ContentError{"content/provider.yaml", yamlErrLine(err), err.Error()}
+	var raw struct {
+		Translations map[string]map[string]string `yaml:"translations"`
+	}
+	values := map[string]any{}
+	if err := yaml.Unmarshal(src, &values); err != nil {
+		return Provider{}, &ContentError{file, yamlErrLine(err), err.Error()}
+	}
+	if err := yaml.Unmarshal(src, &raw); err != nil {
+		return Provider{}, &ContentError{file, yamlErrLine(err), "translations: " + err.Error()}
+	}
+	p := Provider{values: map[string]string{}, langs: raw.Translations}
+	for k, v := range values {
+		if k == "translations" {
+			continue
+		}
+		s, ok := v.(string)
+		if !ok && v != nil {
+			return Provider{}, &ContentError{file, 1, fmt.Sprintf("%q must be text", k)}
+		}
+		p.values[k] = s
 	}
 	for _, k := range []string{"name", "phone", "email", "promise"} {
-		if strings.TrimSpace(p[k]) == "" {
-			return nil, &ContentError{"content/provider.yaml", 1, fmt.Sprintf("%q is required", k)}
+		if strings.TrimSpace(p.values[k]) == "" {
+			return Provider{}, &ContentError{file, 1, fmt.Sprintf("%q is required", k)}
+		}
+	}
+	for lang, m := range p.langs {
+		for k := range m {
+			if _, ok := p.values[k]; !ok {
+				return Provider{}, &ContentError{file, 1, fmt.Sprintf("translations.%s.%s: no such provider detail", lang, k)}
+			}
 		}
 	}
 	for _, k := range []string{"phone", "text"} {
-		p[k+"_tel"] = digits(p[k])
+		p.values[k+"_tel"] = digits(p.values[k])
 	}
 	return p, nil
 }
@@ -202,13 +247,16 @@ func digits(s string) string {
 
 var mdSpecial = strings.NewReplacer(`\`, `\\`, `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`, `<`, `\<`, "`", "\\`", `#`, `\#`)
 
-// Fill replaces {{provider.key}} in a page body; an unknown key is an error
-// naming the line, so a typo never reaches a patient as raw braces.
-func (p Provider) Fill(file string, firstLine int, body []byte) ([]byte, error) {
+// Fill replaces {{provider.key}} in a page body in lang; an unknown key is
+// an error naming the line, so a typo never reaches a patient as raw braces.
+func (p Provider) Fill(file string, firstLine int, lang string, body []byte) ([]byte, error) {
 	var err error
 	out := placeholder.ReplaceAllFunc(body, func(m []byte) []byte {
 		k := string(placeholder.FindSubmatch(m)[1])
-		v, ok := p[k]
+		v, ok := p.values[k]
+		if ok {
+			v = p.Get(lang, k)
+		}
 		if !ok && err == nil {
 			idx := strings.Index(string(body), string(m))
 			err = &ContentError{file, firstLine + strings.Count(string(body[:idx]), "\n"), fmt.Sprintf("unknown placeholder {{provider.%s}}", k)}

@@ -7,7 +7,7 @@ import (
 	"testing/fstest"
 )
 
-const provider = "name: Example Advocacy\nphone: 0300 000 0000\ntext: 07700 900000\nemail: a@advocacy.example\npromise: contact you within 5 working days\n"
+const provider = "name: Example Advocacy\nphone: 0300 000 0000\ntext: 07700 900000\nemail: a@advocacy.example\npromise: contact you within 5 working days\ntranslations:\n  ar:\n    promise: التواصل معك خلال 5 أيام عمل\n"
 
 func page(id, lang, variant, translation, body string) string {
 	return "---\nid: " + id + "\ntitle: Title " + id + "\nsummary: Summary.\nlanguage: " + lang +
@@ -20,7 +20,7 @@ func TestLoadRendersPages(t *testing.T) {
 		"provider.yaml":                         {Data: []byte(provider)},
 		"pages/en/standard/what-is-an-imha.md":  {Data: []byte(page("what-is-an-imha", "en", "standard", "original", "## Who can help {#who}\n\nCall {{provider.phone}}.\n\n<script>alert(1)</script>\n\n## بلا معرف\n"))},
 		"pages/en/easy-read/what-is-an-imha.md": {Data: []byte(page("what-is-an-imha", "en", "easy-read", "original", "![A person helping](advocate.svg) An advocate helps you.\n"))},
-		"pages/ar/standard/what-is-an-imha.md":  {Data: []byte(page("what-is-an-imha", "ar", "standard", "draft", "## من يمكنه المساعدة {#who}\n"))},
+		"pages/ar/standard/what-is-an-imha.md":  {Data: []byte(page("what-is-an-imha", "ar", "standard", "draft", "## من يمكنه المساعدة {#who}\n\nسوف {{provider.promise}} على {{provider.phone}}.\n"))},
 	}
 	c, err := Load(fsys)
 	if err != nil {
@@ -38,7 +38,7 @@ func TestLoadRendersPages(t *testing.T) {
 		{"easy read puts the picture beside the words", "what-is-an-imha", "en", EasyRead, false,
 			[]string{`<div class="picture-row"><img src="/static/pictures/advocate.svg" alt="A person helping" width="96" height="96" class="picture" loading="lazy"><p>An advocate helps you.</p>`}, nil},
 		{"translation served as itself", "what-is-an-imha", "ar", Standard, false,
-			[]string{`<h2 id="who">من يمكنه المساعدة</h2>`}, nil},
+			[]string{`<h2 id="who">من يمكنه المساعدة</h2>`, "سوف التواصل معك خلال 5 أيام عمل على 0300 000 0000."}, []string{"working days"}},
 		{"missing translation falls back to English", "what-is-an-imha", "ur", EasyRead, true,
 			[]string{"An advocate helps you."}, nil},
 	}
@@ -88,6 +88,7 @@ func TestLoadRejectsMalformedContent(t *testing.T) {
 		{"id differs from file", "pages/en/standard/b.md", good, "content/pages/en/standard/b.md", 2, "does not match the file name"},
 		{"wrong language folder", "pages/ar/standard/a.md", good, "content/pages/ar/standard/a.md", 2, "does not match the folder"},
 		{"level-1 heading in the body", "pages/en/standard/a.md", page("a", "en", "standard", "original", "Intro\n\n# Title again\n"), "content/pages/en/standard/a.md", 15, "level-1 heading"},
+		{"translation of an unknown detail", "provider.yaml", provider + "    fax: 123\n", "content/provider.yaml", 1, "translations.ar.fax"},
 		{"unknown placeholder", "pages/en/standard/a.md", page("a", "en", "standard", "original", "One\n\nCall {{provider.fax}}\n"), "content/pages/en/standard/a.md", 15, "{{provider.fax}}"},
 	}
 	for _, tt := range tests {

@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/imha-advocacy/imha/server/chat"
 	"github.com/imha-advocacy/imha/server/library"
 	"github.com/imha-advocacy/imha/server/locale"
 	"github.com/imha-advocacy/imha/server/store"
@@ -32,6 +33,7 @@ const (
 type Config struct {
 	Content *library.Catalogue
 	Locales *locale.Catalog
+	Chat    *chat.Engine
 	Store   store.Store
 	Static  fs.FS
 	// PublicURL, when set, is the base of absolute URLs (sitemap); otherwise
@@ -50,6 +52,7 @@ type App struct {
 	tmpl  templates
 	pages map[string]prerendered // by URL path
 	paths []sitePath             // every public page, for the sitemap
+	chats *conversations
 	log   *slog.Logger
 }
 
@@ -67,6 +70,7 @@ func New(cfg Config) (*App, error) {
 		return nil, err
 	}
 	a := &App{cfg: cfg, tmpl: tmpl, log: cfg.Logger}
+	a.chats = &conversations{engine: cfg.Chat, locales: cfg.Locales, store: cfg.Store, now: time.Now, provider: cfg.Content.Provider()}
 	a.App = fiber.New(fiber.Config{
 		AppName:               "imha",
 		StrictRouting:         true, // "/en" and "/en/" are different routes: the first redirects
@@ -99,6 +103,10 @@ func (a *App) routes() {
 	}))
 	a.Get("/", a.root)
 	a.Post("/:lang/feedback", a.postFeedback)
+	a.Get("/:lang/chat", a.chatPage)
+	a.Post("/:lang/chat", a.chatForm)
+	a.Get("/:lang/chat/ws", a.chatSocketRoute()...)
+	a.Post("/chat/end", a.endChat)
 	a.Get("/:lang/feedback/thanks", a.feedbackThanks)
 	a.Get("/:lang", func(c *fiber.Ctx) error { return c.Redirect("/"+c.Params("lang")+"/", fiber.StatusMovedPermanently) })
 	a.Get("/*", a.servePage)
@@ -217,5 +225,14 @@ func requestLog(log *slog.Logger) fiber.Handler {
 			log.Info("request", "method", c.Method(), "path", c.Path(), "status", c.Response().StatusCode(), "ms", time.Since(start).Milliseconds())
 		}
 		return err
+	}
+}
+
+// chatProvider is the provider's details in lang, under the names chat
+// messages use.
+func chatProvider(p library.Provider, lang string) map[string]string {
+	return map[string]string{
+		"ProviderName": p.Get(lang, "name"), "ProviderPhone": p.Get(lang, "phone"), "ProviderHours": p.Get(lang, "hours"),
+		"ProviderPromise": p.Get(lang, "promise"), "ProviderTextRelay": p.Get(lang, "textrelay"),
 	}
 }

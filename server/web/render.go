@@ -42,6 +42,8 @@ type view struct {
 	BackHref   string
 	BackText   string
 
+	Chat *chatView
+
 	FormKey    string
 	Form       feedbackForm
 	Errors     []fieldError
@@ -109,7 +111,7 @@ func parseTemplates(versions map[string]string) (templates, error) {
 		return nil, err
 	}
 	t := templates{}
-	for _, name := range []string{"home", "page", "languages", "message"} {
+	for _, name := range []string{"home", "page", "languages", "message", "chat"} {
 		clone, err := layout.Clone()
 		if err != nil {
 			return nil, err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/imha-advocacy/imha/content"
 	"github.com/imha-advocacy/imha/locales"
+	"github.com/imha-advocacy/imha/server/chat"
 	"github.com/imha-advocacy/imha/server/library"
 	"github.com/imha-advocacy/imha/server/locale"
 	"github.com/imha-advocacy/imha/server/store"
@@ -44,7 +45,15 @@ func newAppWith(t testing.TB, st store.Store, contentFS fs.FS) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := web.New(web.Config{Content: pages, Locales: langs, Store: st, Static: static.FS,
+	known, err := chat.MessageIDs(locales.FS, "active.en.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine, err := chat.Load(content.FS, known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := web.New(web.Config{Content: pages, Locales: langs, Chat: engine, Store: st, Static: static.FS,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
