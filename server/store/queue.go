@@ -55,7 +55,17 @@ type ReferralStore interface {
 	// allocated; an allocated referral is re-allocated. Same concurrency and audit
 	// rules as UpdateStatus.
 	Allocate(ctx context.Context, a Allocation) (referral.Referral, error)
+	// RefreshPriorities re-assesses every open referral at time now and rewrites Flags
+	// and Priority where they changed: the stored score is computed at each write, so
+	// without this a tribunal three weeks off would never rise as it draws near.
+	// Version is not bumped (nobody changed the referral, so no one's edit should be
+	// refused) and no audit entry is written; listeners hear of each changed id. Run
+	// it periodically (hourly is plenty). It returns how many referrals changed.
+	RefreshPriorities(ctx context.Context, now time.Time) (int, error)
 }
+
+// RefreshBatch is how many open referrals RefreshPriorities reads at a time.
+const RefreshBatch = 500
 
 // StatusChange asks UpdateStatus to move referral ID from Version to To.
 type StatusChange struct {
@@ -276,6 +286,7 @@ type OptOutStore interface {
 // OptOutQuery selects opt-outs.
 type OptOutQuery struct {
 	IncludeRevoked bool
+	PersonName     string // exact, after trimming: lets an automatic-referral import check for an opt-out
 	Ward           string // exact
 	Reference      string // canonical "ABCD-1234"
 	Limit          int    // as FeedbackQuery.Limit

@@ -328,3 +328,52 @@ func parseTime(s string) (time.Time, error) {
 	}
 	return t.UTC(), nil
 }
+
+func (db *DB) RefreshPriorities(ctx context.Context, at time.Time) (int, error) {
+	changed := 0
+	var after int64
+	for {
+		// Read on the writer's pool: a batch is small and this keeps the read and
+		// the updates on one snapshot-consistent connection.
+		rows, err := db.w.QueryContext(ctx, `SELECT `+referralColumns+` FROM referrals
+			WHERE id > ? AND status IN ('new', 'acknowledged', 'allocated', 'contacted') ORDER BY id LIMIT ?`,
+			after, store.RefreshBatch)
+		if err != nil {
+			return changed, fmt.Errorf("sqlite: refresh priorities: %w", mapErr(err))
+		}
+		var batch []referral.Referral
+		for rows.Next() {
+			r, err := scanReferral(rows)
+			if err != nil {
+				rows.Close()
+				return changed, fmt.Errorf("sqlite: refresh priorities: %w", mapErr(err))
+			}
+			batch = append(batch, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return changed, fmt.Errorf("sqlite: refresh priorities: %w", mapErr(err))
+		}
+		if len(batch) == 0 {
+			return changed, nil
+		}
+		after = batch[len(batch)-1].ID
+		for _, r := range batch {
+			f := referral.Assess(r, at)
+			if f == r.Flags {
+				continue
+			}
+			// The version guard skips a referral someone changed meanwhile: that
+			// change re-assessed it already.
+			res, err := db.w.ExecContext(ctx, `UPDATE referrals SET flags = ?, priority = ?, queue_rank = ?
+				WHERE id = ? AND version = ?`, f, f.Score(), -f.Score(), r.ID, r.Version)
+			if err != nil {
+				return changed, fmt.Errorf("sqlite: refresh priorities: %w", mapErr(err))
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				changed++
+				db.hub.notify(r.ID)
+			}
+		}
+	}
+}
