@@ -39,7 +39,7 @@ func (db *DB) AddReferral(ctx context.Context, r referral.Referral) (referral.Re
 		return referral.Referral{}, false, fmt.Errorf("postgres: add referral: %w", err)
 	}
 	for range referenceAttempts {
-		in.Reference, err = referral.NewReference(nil)
+		in.Reference, err = referral.NewReference(db.refs)
 		if err != nil {
 			return referral.Referral{}, false, fmt.Errorf("postgres: add referral: %w", err)
 		}

@@ -35,7 +35,7 @@ func (db *DB) AddReferral(ctx context.Context, r referral.Referral) (referral.Re
 		return referral.Referral{}, false, fmt.Errorf("sqlite: add referral: %w", err)
 	}
 	for range referenceAttempts {
-		in.Reference, err = referral.NewReference(nil)
+		in.Reference, err = referral.NewReference(db.refs)
 		if err != nil {
 			return referral.Referral{}, false, fmt.Errorf("sqlite: add referral: %w", err)
 		}
@@ -81,7 +81,7 @@ func (db *DB) insertReferral(ctx context.Context, in referral.Referral, body []b
 		return first, false, nil
 	}
 	if err != nil {
-		return referral.Referral{}, false, mapErr(err)
+		return referral.Referral{}, false, fmt.Errorf("sqlite: add referral: %w", mapErr(err))
 	}
 	in.ID = id
 	if err := appendAudit(ctx, tx, referral.AuditEntry{
