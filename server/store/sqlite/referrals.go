@@ -149,7 +149,15 @@ func (db *DB) ListQueue(ctx context.Context, q store.QueueQuery) ([]referral.Ref
 	for _, s := range q.EffectiveStatuses() {
 		statuses = append(statuses, string(s))
 	}
-	in("status", statuses)
+	if len(statuses) == 1 {
+		where = append(where, "status = ?") // referrals_status_queue gives rows in queue order
+		args = append(args, statuses[0])
+	} else {
+		// The unary + keeps SQLite off referrals_status_queue, whose rows for several
+		// statuses would need sorting; walking referrals_queue in order and filtering
+		// stops after one page.
+		in("+status", statuses)
+	}
 	if len(q.Kinds) > 0 {
 		for _, k := range q.Kinds {
 			kinds = append(kinds, string(k))
