@@ -16,17 +16,6 @@ import (
 // new chat session's token is taken. Re-read and decide again.
 var ErrConflict = errors.New("store: changed by someone else")
 
-// FeedbackStore keeps page feedback.
-type FeedbackStore interface {
-	// AddFeedback stores f exactly once per Key. A retry with the same Key and the same content returns the first record with created=false; same Key with different content returns ErrKeyConflict.
-	//
-	// f is normalized (Comment trimmed) and validated first; invalid input returns a
-	// *ValidationError and writes nothing. ID and CreatedAt in f are ignored.
-	AddFeedback(ctx context.Context, f Feedback) (saved Feedback, created bool, err error)
-	// ListFeedback returns matching feedback, newest first (ties broken by ID, newest first).
-	ListFeedback(ctx context.Context, q FeedbackQuery) ([]Feedback, error)
-}
-
 // ReferralStore keeps the referral queue.
 type ReferralStore interface {
 	// AddReferral stores r exactly once per IdempotencyKey, like AddFeedback: a retry
