@@ -16,17 +16,6 @@ import (
 // new chat session's token is taken. Re-read and decide again.
 var ErrConflict = errors.New("store: changed by someone else")
 
-// FeedbackStore keeps page feedback.
-type FeedbackStore interface {
-	// AddFeedback stores f exactly once per Key. A retry with the same Key and the same content returns the first record with created=false; same Key with different content returns ErrKeyConflict.
-	//
-	// f is normalized (Comment trimmed) and validated first; invalid input returns a
-	// *ValidationError and writes nothing. ID and CreatedAt in f are ignored.
-	AddFeedback(ctx context.Context, f Feedback) (saved Feedback, created bool, err error)
-	// ListFeedback returns matching feedback, newest first (ties broken by ID, newest first).
-	ListFeedback(ctx context.Context, q FeedbackQuery) ([]Feedback, error)
-}
-
 // ReferralStore keeps the referral queue.
 type ReferralStore interface {
 	// AddReferral stores r exactly once per IdempotencyKey, like AddFeedback: a retry
@@ -55,7 +44,17 @@ type ReferralStore interface {
 	// allocated; an allocated referral is re-allocated. Same concurrency and audit
 	// rules as UpdateStatus.
 	Allocate(ctx context.Context, a Allocation) (referral.Referral, error)
+	// RefreshPriorities re-assesses every open referral at time now and rewrites Flags
+	// and Priority where they changed: the stored score is computed at each write, so
+	// without this a tribunal three weeks off would never rise as it draws near.
+	// Version is not bumped (nobody changed the referral, so no one's edit should be
+	// refused) and no audit entry is written; listeners hear of each changed id. Run
+	// it periodically (hourly is plenty). It returns how many referrals changed.
+	RefreshPriorities(ctx context.Context, now time.Time) (int, error)
 }
+
+// RefreshBatch is how many open referrals RefreshPriorities reads at a time.
+const RefreshBatch = 500
 
 // StatusChange asks UpdateStatus to move referral ID from Version to To.
 type StatusChange struct {
@@ -276,6 +275,7 @@ type OptOutStore interface {
 // OptOutQuery selects opt-outs.
 type OptOutQuery struct {
 	IncludeRevoked bool
+	PersonName     string // exact, after trimming: lets an automatic-referral import check for an opt-out
 	Ward           string // exact
 	Reference      string // canonical "ABCD-1234"
 	Limit          int    // as FeedbackQuery.Limit

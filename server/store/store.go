@@ -58,6 +58,17 @@ var ErrNotFound = errors.New("store: not found")
 // ErrUnavailable wraps transient failures (connection refused, serialization failure, database restarting) so callers can tell a person to try again.
 var ErrUnavailable = errors.New("store: temporarily unavailable")
 
+// FeedbackStore keeps page feedback.
+type FeedbackStore interface {
+	// AddFeedback stores f exactly once per Key. A retry with the same Key and the same content returns the first record with created=false; same Key with different content returns ErrKeyConflict.
+	//
+	// f is normalized (Comment trimmed) and validated first; invalid input returns a
+	// *ValidationError and writes nothing. ID and CreatedAt in f are ignored.
+	AddFeedback(ctx context.Context, f Feedback) (saved Feedback, created bool, err error)
+	// ListFeedback returns matching feedback, newest first (ties broken by ID, newest first).
+	ListFeedback(ctx context.Context, q FeedbackQuery) ([]Feedback, error)
+}
+
 // Store is everything the server keeps, as a composition of small interfaces so that
 // each user (feedback form, chat, staff workspace) can ask for only what it needs.
 // Implementations are safe for concurrent use.

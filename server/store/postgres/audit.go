@@ -125,6 +125,10 @@ func (db *DB) ListOptOuts(ctx context.Context, q store.OptOutQuery) ([]referral.
 	if !q.IncludeRevoked {
 		where = append(where, "revoked_at IS NULL")
 	}
+	if q.PersonName != "" {
+		args = append(args, strings.TrimSpace(q.PersonName))
+		where = append(where, "person_name = $"+strconv.Itoa(len(args)))
+	}
 	if q.Ward != "" {
 		args = append(args, q.Ward)
 		where = append(where, "ward = $"+strconv.Itoa(len(args)))

@@ -31,6 +31,9 @@ const versionTable = "public.schema_version"
 // DB is a store.Store backed by a PostgreSQL connection pool.
 type DB struct {
 	pool *pgxpool.Pool
+	// refs is where references come from; nil means crypto/rand. Tests set it to force
+	// a collision.
+	refs io.Reader
 }
 
 var _ store.Store = (*DB)(nil)

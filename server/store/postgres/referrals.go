@@ -39,7 +39,7 @@ func (db *DB) AddReferral(ctx context.Context, r referral.Referral) (referral.Re
 		return referral.Referral{}, false, fmt.Errorf("postgres: add referral: %w", err)
 	}
 	for range referenceAttempts {
-		in.Reference, err = referral.NewReference(nil)
+		in.Reference, err = referral.NewReference(db.refs)
 		if err != nil {
 			return referral.Referral{}, false, fmt.Errorf("postgres: add referral: %w", err)
 		}
@@ -303,4 +303,45 @@ func nullTime(t time.Time) *time.Time {
 		return nil
 	}
 	return &t
+}
+
+func (db *DB) RefreshPriorities(ctx context.Context, at time.Time) (int, error) {
+	changed := 0
+	var after int64
+	for {
+		rows, err := db.pool.Query(ctx, `SELECT `+referralColumns+` FROM referrals
+			WHERE id > $1 AND status IN ('new', 'acknowledged', 'allocated', 'contacted') ORDER BY id LIMIT $2`,
+			after, store.RefreshBatch)
+		if err != nil {
+			return changed, fmt.Errorf("postgres: refresh priorities: %w", mapErr(err))
+		}
+		batch, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (referral.Referral, error) { return scanReferral(r) })
+		if err != nil {
+			return changed, fmt.Errorf("postgres: refresh priorities: %w", mapErr(err))
+		}
+		if len(batch) == 0 {
+			return changed, nil
+		}
+		after = batch[len(batch)-1].ID
+		for _, r := range batch {
+			f := referral.Assess(r, at)
+			if f == r.Flags {
+				continue
+			}
+			// One statement per referral, so the notification goes out with its own
+			// commit; the version guard skips a referral someone changed meanwhile
+			// (that change re-assessed it already).
+			tag, err := db.pool.Exec(ctx, `WITH u AS (
+					UPDATE referrals SET flags = $1, priority = $2, queue_rank = $3
+					WHERE id = $4 AND version = $5 RETURNING id)
+				SELECT pg_notify($6, id::text) FROM u`,
+				f, f.Score(), -f.Score(), r.ID, r.Version, notifyChannel)
+			if err != nil {
+				return changed, fmt.Errorf("postgres: refresh priorities: %w", mapErr(err))
+			}
+			if tag.RowsAffected() == 1 {
+				changed++
+			}
+		}
+	}
 }

@@ -1,7 +1,10 @@
 package postgres_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -100,5 +103,32 @@ func TestListenReconnects(t *testing.T) {
 	}
 	if id := recv("new referral after reconnect"); id != r.ID {
 		t.Errorf("got %d, want %d", id, r.ID)
+	}
+}
+
+// A reference that is already taken is replaced by another, not reported as an error
+// or as an idempotent retry.
+func TestReferenceCollision(t *testing.T) {
+	db, _ := openURL(t)
+	// Each reference uses 8 bytes: the first two referrals both draw 0000-0000, and
+	// the second then draws 0000-0001.
+	zeros := make([]byte, 16)
+	one := []byte{0, 0, 0, 0, 0, 0, 0, 1}
+	db.SetReferenceSource(io.MultiReader(bytes.NewReader(zeros), bytes.NewReader(one)))
+	var refs []string
+	for i := range 2 {
+		r, created, err := db.AddReferral(t.Context(), referral.Referral{
+			IdempotencyKey: fmt.Sprintf("collision-test-%04d", i), Kind: referral.KindSelf,
+			Person: referral.Person{Name: "A", Ward: "W"}, LegalStatus: referral.LegalS2, Language: "en",
+			Contact: referral.Contact{Method: referral.ContactInPerson}, Consent: referral.Consent{Given: true},
+			Source: referral.SourceKiosk,
+		})
+		if err != nil || !created {
+			t.Fatalf("referral %d: created %v, %v", i, created, err)
+		}
+		refs = append(refs, r.Reference)
+	}
+	if refs[0] != "0000-0000" || refs[1] != "0000-0001" {
+		t.Errorf("references %v, want [0000-0000 0000-0001]", refs)
 	}
 }

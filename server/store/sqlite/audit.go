@@ -140,6 +140,10 @@ func (db *DB) ListOptOuts(ctx context.Context, q store.OptOutQuery) ([]referral.
 	if !q.IncludeRevoked {
 		where = append(where, "revoked_at IS NULL")
 	}
+	if q.PersonName != "" {
+		where = append(where, "person_name = ?")
+		args = append(args, strings.TrimSpace(q.PersonName))
+	}
 	if q.Ward != "" {
 		where = append(where, "ward = ?")
 		args = append(args, q.Ward)

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"io"
 	"testing"
 	"time"
 )
@@ -22,3 +23,6 @@ func CountVersions(t *testing.T, path string) int {
 	}
 	return n
 }
+
+// SetReferenceSource makes references come from r, so a test can force a collision.
+func (db *DB) SetReferenceSource(r io.Reader) { db.refs = r }

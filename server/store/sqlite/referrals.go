@@ -35,7 +35,7 @@ func (db *DB) AddReferral(ctx context.Context, r referral.Referral) (referral.Re
 		return referral.Referral{}, false, fmt.Errorf("sqlite: add referral: %w", err)
 	}
 	for range referenceAttempts {
-		in.Reference, err = referral.NewReference(nil)
+		in.Reference, err = referral.NewReference(db.refs)
 		if err != nil {
 			return referral.Referral{}, false, fmt.Errorf("sqlite: add referral: %w", err)
 		}
@@ -81,7 +81,7 @@ func (db *DB) insertReferral(ctx context.Context, in referral.Referral, body []b
 		return first, false, nil
 	}
 	if err != nil {
-		return referral.Referral{}, false, mapErr(err)
+		return referral.Referral{}, false, fmt.Errorf("sqlite: add referral: %w", mapErr(err))
 	}
 	in.ID = id
 	if err := appendAudit(ctx, tx, referral.AuditEntry{
@@ -149,7 +149,15 @@ func (db *DB) ListQueue(ctx context.Context, q store.QueueQuery) ([]referral.Ref
 	for _, s := range q.EffectiveStatuses() {
 		statuses = append(statuses, string(s))
 	}
-	in("status", statuses)
+	if len(statuses) == 1 {
+		where = append(where, "status = ?") // referrals_status_queue gives rows in queue order
+		args = append(args, statuses[0])
+	} else {
+		// The unary + keeps SQLite off referrals_status_queue, whose rows for several
+		// statuses would need sorting; walking referrals_queue in order and filtering
+		// stops after one page.
+		in("+status", statuses)
+	}
 	if len(q.Kinds) > 0 {
 		for _, k := range q.Kinds {
 			kinds = append(kinds, string(k))
@@ -327,4 +335,53 @@ func parseTime(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("bad time %q: %w", s, err)
 	}
 	return t.UTC(), nil
+}
+
+func (db *DB) RefreshPriorities(ctx context.Context, at time.Time) (int, error) {
+	changed := 0
+	var after int64
+	for {
+		// Read on the writer's pool: a batch is small and this keeps the read and
+		// the updates on one snapshot-consistent connection.
+		rows, err := db.w.QueryContext(ctx, `SELECT `+referralColumns+` FROM referrals
+			WHERE id > ? AND status IN ('new', 'acknowledged', 'allocated', 'contacted') ORDER BY id LIMIT ?`,
+			after, store.RefreshBatch)
+		if err != nil {
+			return changed, fmt.Errorf("sqlite: refresh priorities: %w", mapErr(err))
+		}
+		var batch []referral.Referral
+		for rows.Next() {
+			r, err := scanReferral(rows)
+			if err != nil {
+				rows.Close()
+				return changed, fmt.Errorf("sqlite: refresh priorities: %w", mapErr(err))
+			}
+			batch = append(batch, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return changed, fmt.Errorf("sqlite: refresh priorities: %w", mapErr(err))
+		}
+		if len(batch) == 0 {
+			return changed, nil
+		}
+		after = batch[len(batch)-1].ID
+		for _, r := range batch {
+			f := referral.Assess(r, at)
+			if f == r.Flags {
+				continue
+			}
+			// The version guard skips a referral someone changed meanwhile: that
+			// change re-assessed it already.
+			res, err := db.w.ExecContext(ctx, `UPDATE referrals SET flags = ?, priority = ?, queue_rank = ?
+				WHERE id = ? AND version = ?`, f, f.Score(), -f.Score(), r.ID, r.Version)
+			if err != nil {
+				return changed, fmt.Errorf("sqlite: refresh priorities: %w", mapErr(err))
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				changed++
+				db.hub.notify(r.ID)
+			}
+		}
+	}
 }

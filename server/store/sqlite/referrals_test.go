@@ -1,7 +1,10 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"database/sql"
+	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,5 +41,36 @@ func TestAuditAppendOnly(t *testing.T) {
 	got, err := db.ListAudit(t.Context(), store.AuditQuery{})
 	if err != nil || len(got) != 1 || got[0].Actor != "staff:1" {
 		t.Errorf("audit after attempts = %+v, %v; want the entry unchanged", got, err)
+	}
+}
+
+// A reference that is already taken is replaced by another, not reported as an error
+// or as an idempotent retry.
+func TestReferenceCollision(t *testing.T) {
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "imha.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// Each reference uses 8 bytes: the first two referrals both draw 0000-0000, and
+	// the second then draws 0000-0001.
+	zeros := make([]byte, 16)
+	one := []byte{0, 0, 0, 0, 0, 0, 0, 1}
+	db.SetReferenceSource(io.MultiReader(bytes.NewReader(zeros), bytes.NewReader(one)))
+	var refs []string
+	for i := range 2 {
+		r, created, err := db.AddReferral(t.Context(), referral.Referral{
+			IdempotencyKey: fmt.Sprintf("collision-test-%04d", i), Kind: referral.KindSelf,
+			Person: referral.Person{Name: "A", Ward: "W"}, LegalStatus: referral.LegalS2, Language: "en",
+			Contact: referral.Contact{Method: referral.ContactInPerson}, Consent: referral.Consent{Given: true},
+			Source: referral.SourceKiosk,
+		})
+		if err != nil || !created {
+			t.Fatalf("referral %d: created %v, %v", i, created, err)
+		}
+		refs = append(refs, r.Reference)
+	}
+	if refs[0] != "0000-0000" || refs[1] != "0000-0001" {
+		t.Errorf("references %v, want [0000-0000 0000-0001]", refs)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -43,6 +44,9 @@ type DB struct {
 	w   *sql.DB
 	r   *sql.DB
 	hub hub // referral change notifications for ListenReferrals
+	// refs is where references come from; nil means crypto/rand. Tests set it to force
+	// a collision.
+	refs io.Reader
 }
 
 var _ store.Store = (*DB)(nil)

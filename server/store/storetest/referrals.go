@@ -29,6 +29,7 @@ var referralTests = []struct {
 	{"ReferralAllocate", testReferralAllocate},
 	{"QueueOrderAndFilters", testQueueOrderAndFilters},
 	{"QueuePagination", testQueuePagination},
+	{"RefreshPriorities", testRefreshPriorities},
 	{"OptOuts", testOptOuts},
 	{"Audit", testAudit},
 	{"ChatSessions", testChatSessions},
@@ -685,6 +686,7 @@ func testOptOuts(t *testing.T, s store.Store) {
 		{"history keeps the revoked one", store.OptOutQuery{IncludeRevoked: true}, []int64{byName.ID, byRef.ID, again.ID}},
 		{"ward history", store.OptOutQuery{IncludeRevoked: true, Ward: "Willow"}, []int64{byName.ID, again.ID}},
 		{"reference", store.OptOutQuery{Reference: ar.Reference}, []int64{byRef.ID}},
+		{"person name", store.OptOutQuery{PersonName: " Alex Example", Ward: "Willow"}, []int64{again.ID}},
 		{"limit", store.OptOutQuery{IncludeRevoked: true, Limit: 1}, []int64{byName.ID}},
 	}
 	for _, tt := range tests {
@@ -907,5 +909,61 @@ func testListenReferrals(t *testing.T, s store.Store) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Error("ListenReferrals did not return after cancel")
+	}
+}
+
+func testRefreshPriorities(t *testing.T, s store.Store) {
+	today := time.Now().UTC()
+	tribunal := newReferral()
+	tribunal.Meetings = []referral.Meeting{{Kind: referral.MeetingTribunal, Date: today.AddDate(0, 0, 20)}}
+	tr := mustAddReferral(t, s, tribunal)
+	second := newReferral()
+	second.Meetings = tribunal.Meetings
+	mustAddReferral(t, s, second)
+	plain := mustAddReferral(t, s, newReferral())
+	c := newReferral()
+	c.Meetings = tribunal.Meetings
+	cl := mustAddReferral(t, s, c)
+	cl, err := s.UpdateStatus(ctx(t), store.StatusChange{ID: cl.ID, Version: cl.Version, To: "withdrawn", Actor: "staff:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Flags.Has(referral.FlagMeetingSoon) {
+		t.Fatalf("tribunal in 20 days flagged as soon at intake")
+	}
+	tests := []struct {
+		name    string
+		at      time.Time
+		changed int
+		soon    bool
+	}{
+		{"still weeks away", today.AddDate(0, 0, 1), 0, false},
+		{"within a week", today.AddDate(0, 0, 15), 2, true}, // both open ones with the tribunal; not the withdrawn one
+		{"again: nothing to do", today.AddDate(0, 0, 16), 0, true},
+		{"meeting passed", today.AddDate(0, 0, 25), 2, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n, err := s.RefreshPriorities(ctx(t), tt.at)
+			if err != nil || n != tt.changed {
+				t.Fatalf("RefreshPriorities = %d, %v; want %d", n, err, tt.changed)
+			}
+			got := mustGet(t, s, tr.ID)
+			if got.Flags.Has(referral.FlagMeetingSoon) != tt.soon || got.Priority != got.Flags.Score() || got.Version != tr.Version {
+				t.Errorf("after refresh: flags %v priority %d version %d", got.Flags.Names(), got.Priority, got.Version)
+			}
+			if tt.soon {
+				page, _, _ := s.ListQueue(ctx(t), store.QueueQuery{Limit: 1})
+				if len(page) != 1 || page[0].ID != tr.ID {
+					t.Errorf("queue head = %+v, want the referral with the tribunal", page)
+				}
+			}
+		})
+	}
+	if got := mustGet(t, s, cl.ID); got.Flags != cl.Flags || got.Version != cl.Version {
+		t.Errorf("withdrawn referral was re-assessed: %+v", got)
+	}
+	if got := mustGet(t, s, plain.ID); got.Flags != 0 {
+		t.Errorf("plain referral gained flags %v", got.Flags.Names())
 	}
 }

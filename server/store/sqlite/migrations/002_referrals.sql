@@ -25,7 +25,9 @@ CREATE TABLE referrals (
     closed_at        TEXT
 ) STRICT;
 
-CREATE INDEX referrals_queue ON referrals (queue_rank, created_at, id);
+-- status, flags and kind ride along so the queue's filters are checked in the index
+-- without reading each skipped row.
+CREATE INDEX referrals_queue ON referrals (queue_rank, created_at, id, status, flags, kind);
 CREATE INDEX referrals_status_queue ON referrals (status, queue_rank, created_at, id);
 CREATE INDEX referrals_ward_queue ON referrals (ward, queue_rank, created_at, id);
 

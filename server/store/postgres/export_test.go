@@ -1,0 +1,6 @@
+package postgres
+
+import "io"
+
+// SetReferenceSource makes references come from r, so a test can force a collision.
+func (db *DB) SetReferenceSource(r io.Reader) { db.refs = r }
