@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"sort"
@@ -89,6 +90,7 @@ func main() {
 	pid := flag.Int("pid", 0, "server process id, to measure its memory")
 	ramp := flag.Duration("ramp", 20*time.Second, "time over which to open the sessions")
 	settle := flag.Duration("settle", 5*time.Second, "wait with all sessions idle before measuring memory")
+	think := flag.Duration("think", 0, "mean pause before each answer (uniform 0.5x-1.5x), as a person reading; 0 answers at once (saturation)")
 	flag.Parse()
 	origin := strings.Replace(strings.Replace(*base, "ws://", "http://", 1), "wss://", "https://", 1)
 	dialer := websocket.Dialer{HandshakeTimeout: 30 * time.Second, ReadBufferSize: 1024, WriteBufferSize: 1024}
@@ -149,6 +151,9 @@ func main() {
 			defer c.conn.Close()
 			local := make([]time.Duration, 0, 20)
 			for i := 0; c.node != "sent" && i < 30; i++ {
+				if *think > 0 {
+					time.Sleep(*think/2 + time.Duration(rand.Int64N(int64(*think))))
+				}
 				a, ok := answers[c.node]
 				if !ok {
 					stepErrs.Add(1)
@@ -179,7 +184,7 @@ func main() {
 		return rtts[int(float64(len(rtts)-1)*p)]
 	}
 	out := map[string]any{
-		"sessions_held": held, "sessions_failed": failed.Load(), "referrals_sent": done.Load(),
+		"think_seconds": think.Seconds(), "sessions_held": held, "sessions_failed": failed.Load(), "referrals_sent": done.Load(),
 		"steps": len(rtts), "step_errors": stepErrs.Load(), "seconds": took.Seconds(),
 		"steps_per_second": float64(len(rtts)) / took.Seconds(),
 		"p50_ms":           pct(0.50).Seconds() * 1000, "p95_ms": pct(0.95).Seconds() * 1000, "p99_ms": pct(0.99).Seconds() * 1000,
