@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"sync"
 	"strings"
 	"time"
 
@@ -46,6 +47,7 @@ type DB struct {
 	cp  *sql.DB       // checkpoints the WAL in the background (see checkpoints)
 	cpc chan struct{} // closed to stop the checkpointer
 	cpd chan struct{} // closed when it has stopped
+	end sync.Once     // Close may be called more than once
 	hub hub           // referral change notifications for ListenReferrals
 	// refs is where references come from; nil means crypto/rand. Tests set it to force
 	// a collision.
@@ -330,11 +332,15 @@ func scanFeedback(row interface{ Scan(...any) error }) (store.Feedback, error) {
 }
 
 func (db *DB) Close() error {
-	close(db.cpc)
-	<-db.cpd
-	// A last full checkpoint leaves a small WAL behind.
-	_, cpErr := db.cp.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
-	return errors.Join(mapErr(cpErr), db.cp.Close(), db.r.Close(), db.w.Close())
+	var err error
+	db.end.Do(func() {
+		close(db.cpc)
+		<-db.cpd
+		// A last full checkpoint leaves a small WAL behind.
+		_, cpErr := db.cp.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		err = errors.Join(mapErr(cpErr), db.cp.Close(), db.r.Close(), db.w.Close())
+	})
+	return err
 }
 
 // checkpointEvery is how often the WAL is copied back into the database file.
