@@ -15,8 +15,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"sync"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
