@@ -35,8 +35,11 @@ const scripts = {
     ],
     rules:
       `.font-arab { font-family: "Noto Sans Arabic", "Noto Sans", sans-serif; }\n` +
-      `/* Urdu readers expect Nastaliq; its tall letters need more line height. */\n` +
-      `.font-arab:lang(ur) { font-family: "Noto Nastaliq Urdu", "Noto Sans Arabic", "Noto Sans", sans-serif; line-height: 2.4; }\n`,
+      `/* Urdu readers expect Nastaliq; its tall, sloping letters need more line\n` +
+      `   height, also where site.css sets its own (headings, easy read). */\n` +
+      `.font-arab:lang(ur) { font-family: "Noto Nastaliq Urdu", "Noto Sans Arabic", "Noto Sans", sans-serif; line-height: 2.4; }\n` +
+      `.font-arab:lang(ur) :is(h1, h2, h3) { line-height: 2; }\n` +
+      `.font-arab:lang(ur) .easy-read { line-height: 2.6; }\n`,
   },
   guru: {
     fonts: [{ pkg: "@fontsource/noto-sans-gurmukhi", version: "5.3.0", family: "Noto Sans Gurmukhi", subsets: ["gurmukhi"] }],
