@@ -85,15 +85,16 @@ test("every text run on each language's pages is drawn by a self-hosted font", a
 
 // Languages whose translations have not arrived yet still need their fonts to
 // work the day they do. A scratch locales folder adds them (English UI text,
-// each language's own name) beside the shipped ones; the language picker then
-// shows every script, and Urdu must be in Nastaliq.
+// each language's own name and a sample heading) beside the shipped ones; the
+// language picker then shows every script in both weights, and Urdu must be
+// in Nastaliq.
 const upcoming = {
-  pa: { name: "ਪੰਜਾਬੀ", dir: "ltr", family: "Noto Sans Gurmukhi" },
-  ur: { name: "اردو", dir: "rtl", family: "Noto Nastaliq Urdu" },
-  bn: { name: "বাংলা", dir: "ltr", family: "Noto Sans Bengali" },
-  gu: { name: "ગુજરાતી", dir: "ltr", family: "Noto Sans Gujarati" },
-  pl: { name: "Polski – zażółć gęślą jaźń", dir: "ltr", family: "Noto Sans" },
-  ro: { name: "Română – ș ț ă î â", dir: "ltr", family: "Noto Sans" },
+  pa: { name: "ਪੰਜਾਬੀ", title: "ਆਪਣੀ ਭਾਸ਼ਾ ਚੁਣੋ", dir: "ltr", family: "Noto Sans Gurmukhi" },
+  ur: { name: "اردو", title: "اپنی زبان منتخب کریں", dir: "rtl", family: "Noto Nastaliq Urdu" },
+  bn: { name: "বাংলা", title: "আপনার ভাষা বেছে নিন", dir: "ltr", family: "Noto Sans Bengali" },
+  gu: { name: "ગુજરાતી", title: "તમારી ભાષા પસંદ કરો", dir: "ltr", family: "Noto Sans Gujarati" },
+  pl: { name: "Polski", title: "Wybierz język – zażółć gęślą jaźń", dir: "ltr", family: "Noto Sans" },
+  ro: { name: "Română", title: "Alegeți limba – ș ț ă î â", dir: "ltr", family: "Noto Sans" },
 };
 
 test("every script the product will ship renders in its own font", async (t) => {
@@ -106,7 +107,8 @@ test("every script the product will ship renders in its own font", async (t) => 
   const en = readFileSync(join(shipped, "active.en.toml"), "utf8").replace(/^"meta\.[a-z]+" = .*\n/gm, "");
   for (const [tag, l] of Object.entries(upcoming)) {
     if (readdirSync(shipped).includes(`active.${tag}.toml`)) continue; // the real one is shipped: use it
-    writeFileSync(join(dir, `active.${tag}.toml`), `"meta.name" = "${l.name}"\n"meta.dir" = "${l.dir}"\n"meta.translation" = "draft"\n` + en);
+    const ui = en.replace(/^"ui\.lang\.title" = .*$/m, `"ui.lang.title" = "${l.title}"`);
+    writeFileSync(join(dir, `active.${tag}.toml`), `"meta.name" = "${l.name}"\n"meta.dir" = "${l.dir}"\n"meta.translation" = "draft"\n` + ui);
   }
   const srv = await startServer({ LOCALES_DIR: dir });
   const page = await browser.newPage();
@@ -120,9 +122,10 @@ test("every script the product will ship renders in its own font", async (t) => 
           if (!f.isCustomFont || !families.has(f.familyName)) problems.push(`/${tag}/languages <${e.tag}> "${e.text}": ${f.familyName}`);
         }
       }
-      // The language's own name, in the picker, is drawn by its family.
-      const own = els.filter((e) => e.tag === "a" && e.text === l.name.trim());
-      assert.ok(own.length > 0, `/${tag}/languages: no link named ${l.name}`);
+      // The language's own name in the picker, and the heading (bold), are
+      // drawn by its family.
+      const own = els.filter((e) => (e.tag === "a" && e.text === l.name) || (e.tag === "h1" && e.text === l.title));
+      assert.equal(own.length, 2, `/${tag}/languages: want a link named ${l.name} and a heading ${l.title}, found ${JSON.stringify(own)}`);
       for (const e of own) {
         const fams = e.fonts.filter((f) => f.glyphCount > 0).map((f) => f.familyName);
         assert.ok(fams.includes(l.family), `${l.name} is drawn in ${fams.join(", ")}, want ${l.family}`);
