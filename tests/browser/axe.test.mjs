@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { AxeBuilder } from "@axe-core/playwright";
-import { startServer, launchBrowser, sitemapPaths, open, KIOSK, PHONE } from "./lib.mjs";
+import { startServer, launchBrowser, sitemapPaths, pagesByLanguage, open, KIOSK, PHONE } from "./lib.mjs";
 
 const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 const VIEWPORTS = [KIOSK, PHONE];
@@ -27,6 +27,11 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
+
+async function axeRun(page) {
+  return page.evaluate((tags) =>
+    window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }).then((r) => r.violations), TAGS);
+}
 
 function describe(vp, path, violations) {
   return violations.map((v) => `${vp.name} ${path}: ${v.id} (${v.impact}) ${v.help}\n    ` +
@@ -47,9 +52,7 @@ test("axe finds no WCAG 2.2 A/AA violations on any page at kiosk and phone sizes
       await open(page, server.base, path);
       for (const vp of VIEWPORTS) {
         await page.setViewportSize({ width: vp.width, height: vp.height });
-        const violations = await page.evaluate((tags) =>
-          window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }).then((r) => r.violations), TAGS);
-        found.push(...describe(vp, path, violations));
+        found.push(...describe(vp, path, await axeRun(page)));
         checks++;
       }
     }
@@ -74,5 +77,41 @@ test("AxeBuilder agrees on every language's start pages", async (t) => {
   }
   await page.close();
   t.diagnostic(`AxeBuilder: ${paths.length} start pages x ${VIEWPORTS.length} viewports, ${found.length} violations`);
+  assert.deepEqual(found, [], `axe violations:\n${found.join("\n")}`);
+});
+
+// States a reader reaches that the sitemap cannot list: the not-found page,
+// the feedback form sent back with an error, and the thank-you page, each
+// reached by a real click in every language.
+test("axe finds no violations on not-found, feedback-error and thank-you pages", async (t) => {
+  const langs = pagesByLanguage(await sitemapPaths(server.base));
+  const found = [];
+  let checks = 0;
+  const page = await browser.newPage();
+  await page.addInitScript(axeSource);
+  const check = async (label) => {
+    for (const vp of VIEWPORTS) {
+      await page.setViewportSize({ width: vp.width, height: vp.height });
+      found.push(...describe(vp, label, await axeRun(page)));
+      checks++;
+    }
+  };
+  for (const l of langs) {
+    const res = await page.goto(`${server.base}/${l.lang}/no-such-page`);
+    assert.equal(res.status(), 404);
+    await check(`/${l.lang}/no-such-page`);
+
+    await open(page, server.base, l.content);
+    await Promise.all([page.waitForNavigation(), page.click(".feedback button[type=submit]")]);
+    assert.ok(await page.locator(".error-summary").isVisible(), `${l.content}: sending the form empty shows no error summary`);
+    await check(`${l.content} feedback sent empty`);
+
+    await page.check(".feedback input[name=helpful][value=yes]");
+    await Promise.all([page.waitForNavigation(), page.click(".feedback button[type=submit]")]);
+    assert.match(new URL(page.url()).pathname, /\/feedback\/thanks$/, `${l.content}: feedback did not reach the thank-you page`);
+    await check(`${l.content} feedback thanks`);
+  }
+  await page.close();
+  t.diagnostic(`axe: ${checks} checks of not-found, feedback-error and thank-you pages, ${found.length} violations`);
   assert.deepEqual(found, [], `axe violations:\n${found.join("\n")}`);
 });
