@@ -4,7 +4,8 @@ package static
 
 import "embed"
 
-// FS holds everything served under /static/.
+// FS holds everything served under /static/. Fonts go with their licence
+// texts (the OFL asks for that); their update script stays out.
 //
-//go:embed css pictures js
+//go:embed css pictures js fonts/*.woff2 fonts/*.txt fonts/README.md
 var FS embed.FS

@@ -24,6 +24,15 @@ type Language struct {
 	Name        string // the language's name in its own script
 	Dir         string // "ltr" or "rtl"
 	Translation string // original | draft | reviewed (UI strings)
+	Script      string // ISO 15924 code in lower case, e.g. "arab": picks the fonts
+}
+
+// ScriptOf returns the writing system a language tag is written in, as a
+// lower-case ISO 15924 code ("latn", "arab", "guru", …): the script subtag
+// if the tag has one, else CLDR's likely script for the language.
+func ScriptOf(tag string) string {
+	s, _ := language.Make(tag).Script()
+	return strings.ToLower(s.String())
 }
 
 // RTL reports whether the language is written right to left.
@@ -68,7 +77,7 @@ func Load(fsys fs.FS) (*Catalog, error) {
 				meta[m.ID] = m.Other
 			}
 		}
-		lang := Language{Tag: tag, Name: meta["meta.name"], Dir: meta["meta.dir"], Translation: meta["meta.translation"]}
+		lang := Language{Tag: tag, Name: meta["meta.name"], Dir: meta["meta.dir"], Translation: meta["meta.translation"], Script: ScriptOf(tag)}
 		if lang.Name == "" {
 			return nil, fmt.Errorf("locales/%s: missing \"meta.name\" (the language's name in its own script)", name)
 		}

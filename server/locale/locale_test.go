@@ -118,3 +118,21 @@ func TestLoadRejectsBadMeta(t *testing.T) {
 		}
 	}
 }
+
+// The fonts a page loads follow the script of its language, derived from the
+// tag, so a new language needs no hand-kept list.
+func TestScriptOf(t *testing.T) {
+	for tag, want := range map[string]string{
+		"en": "latn", "pl": "latn", "ro": "latn", "pt": "latn", "es": "latn", "so": "latn",
+		"pa": "guru", "ur": "arab", "ar": "arab", "bn": "beng", "gu": "gujr",
+		"pa-Arab": "arab", "sr-Latn": "latn",
+	} {
+		if got := locale.ScriptOf(tag); got != want {
+			t.Errorf("ScriptOf(%q) = %q, want %q", tag, got, want)
+		}
+	}
+	c := testCatalog(t)
+	if l, _ := c.Lookup("ar"); l.Script != "arab" {
+		t.Errorf("Lookup(ar).Script = %q, want arab", l.Script)
+	}
+}

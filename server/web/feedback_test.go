@@ -83,7 +83,8 @@ func TestFeedbackWithoutJavaScript(t *testing.T) {
 				wantCode int
 				wantBody string
 			}{
-				{"stored", good, nil, http.StatusSeeOther, ""},
+				// What a browser sends under Referrer-Policy: no-referrer.
+				{"stored", good, map[string]string{"Origin": "null", "Sec-Fetch-Site": "same-origin"}, http.StatusSeeOther, ""},
 				{"retry with the same key stores nothing new", good, nil, http.StatusSeeOther, ""},
 				{"same key, other answer", with("helpful", "yes"), nil, http.StatusConflict, "أعد تحميل الصفحة"},
 				{"no answer chosen", with("helpful", ""), nil, http.StatusUnprocessableEntity, "اختر نعم أو لا."},
@@ -92,6 +93,8 @@ func TestFeedbackWithoutJavaScript(t *testing.T) {
 				{"bad variant", with("variant", "large-print"), nil, http.StatusBadRequest, "تعذرت قراءة هذا النموذج"},
 				{"forged key", with("key", "short"), nil, http.StatusBadRequest, "تعذرت قراءة هذا النموذج"},
 				{"another site's form", good, map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden, "جاء هذا الطلب من مكان لا نقبله"},
+				{"sandboxed or data: page elsewhere", good, map[string]string{"Origin": "null", "Sec-Fetch-Site": "cross-site"}, http.StatusForbidden, "جاء هذا الطلب من مكان لا نقبله"},
+				{"null origin without fetch metadata", good, map[string]string{"Origin": "null"}, http.StatusForbidden, "جاء هذا الطلب من مكان لا نقبله"},
 				{"oversized body", with("comment", strings.Repeat("x", 70<<10)), nil, http.StatusRequestEntityTooLarge, "كبير جدًا"},
 			}
 			for _, tt := range tests {

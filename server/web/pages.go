@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/imha-advocacy/imha/server/library"
 	"github.com/imha-advocacy/imha/server/locale"
@@ -18,6 +19,20 @@ func variantPrefix(lang, variant string) string {
 	return "/" + lang + "/"
 }
 
+// fontScripts lists the scripts whose fonts a page in langs needs: always
+// Latin (English fallback text, sources, digits and spaces occur in every
+// language), then each language's own. A script with no css/fonts-<script>.css
+// makes start-up fail, so a new language cannot ship without its fonts.
+func fontScripts(langs []locale.Language) []string {
+	out := []string{"latn"}
+	for _, l := range langs {
+		if !slices.Contains(out, l.Script) {
+			out = append(out, l.Script)
+		}
+	}
+	return out
+}
+
 // baseView fills what the layout needs for a page at suffix (a page id, or
 // "" for the start page) in one language and variant.
 func (a *App) baseView(t *locale.Translator, variant, suffix string) *view {
@@ -29,6 +44,7 @@ func (a *App) baseView(t *locale.Translator, variant, suffix string) *view {
 	v := &view{
 		T: t, Lang: l, Langs: a.cfg.Locales.Languages(), Variant: variant,
 		HomeHref: variantPrefix(l.Tag, variant), Draft: l.Draft(), CommentMax: commentMax,
+		Fonts: fontScripts([]locale.Language{l}),
 	}
 	if _, _, ok := a.cfg.Content.Page(suffix, l.Tag, other); ok || suffix == "" {
 		v.VariantHref = variantPrefix(l.Tag, other) + suffix
@@ -80,6 +96,7 @@ func (a *App) prerender() error {
 		langs := a.baseView(t, library.Standard, "languages")
 		langs.VariantHref = ""
 		langs.Title = t.T("ui.lang.title")
+		langs.Fonts = fontScripts(langs.Langs) // every language's name is in its own script
 		for i := range langs.Alternates {
 			langs.Alternates[i].Href = "/" + langs.Langs[i].Tag + "/languages"
 		}

@@ -35,6 +35,8 @@ type view struct {
 	Alternates  []alternate
 	Fallback    bool
 	Draft       bool
+	// Fonts lists the scripts whose css/fonts-<script>.css the page links.
+	Fonts []string
 
 	Page       *library.Page
 	Pages      []pageLink

@@ -28,12 +28,24 @@ func securityHeaders(c *fiber.Ctx) error {
 // checkOrigin refuses state-changing requests and websocket upgrades that a
 // browser sent from another site. Requests without Origin (non-browser
 // clients, old browsers) fall back to Sec-Fetch-Site.
+//
+// Our pages set Referrer-Policy: no-referrer, under which browsers send
+// "Origin: null" even on a same-origin form post (Fetch: a request whose
+// referrer policy is no-referrer serializes its origin as null). Sandboxed
+// frames and data: URLs send null too, so null is accepted only with
+// Sec-Fetch-Site: same-origin, which referrer policy does not touch.
 func (a *App) checkOrigin(c *fiber.Ctx) error {
 	upgrade := strings.EqualFold(c.Get(fiber.HeaderUpgrade), "websocket")
 	if c.Method() == fiber.MethodGet && !upgrade || c.Method() == fiber.MethodHead || c.Method() == fiber.MethodOptions {
 		return c.Next()
 	}
 	origin := c.Get(fiber.HeaderOrigin)
+	if origin == "null" {
+		if c.Get("Sec-Fetch-Site") != "same-origin" {
+			return fiber.ErrForbidden
+		}
+		return c.Next()
+	}
 	if origin == "" {
 		if upgrade || c.Get("Sec-Fetch-Site") == "cross-site" {
 			return fiber.ErrForbidden
