@@ -116,3 +116,10 @@ func yamlErrLine(err error) int {
 	}
 	return 1
 }
+
+// Body returns a page file's body and the file line it starts on, so tools
+// that read a page's text (the content checker) report the same lines.
+func Body(file string, src []byte) (body []byte, bodyLine int, err error) {
+	_, body, bodyLine, err = splitFrontMatter(file, src)
+	return body, bodyLine, err
+}

@@ -138,6 +138,17 @@ func loadPage(fsys fs.FS, file string, md goldmark.Markdown, prov Provider) (*Pa
 	}, nil
 }
 
+// Pages lists every page in every language and variant, by file name, for
+// tools that check the whole catalogue.
+func (c *Catalogue) Pages() []*Page {
+	out := make([]*Page, 0, len(c.pages))
+	for _, p := range c.pages {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
+	return out
+}
+
 // IDs lists the page ids in reading order (from the English pages).
 func (c *Catalogue) IDs() []string { return c.ids }
 
