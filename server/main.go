@@ -24,6 +24,7 @@ import (
 
 	"github.com/imha-advocacy/imha/content"
 	"github.com/imha-advocacy/imha/locales"
+	"github.com/imha-advocacy/imha/server/bsl"
 	"github.com/imha-advocacy/imha/server/config"
 	"github.com/imha-advocacy/imha/server/library"
 	"github.com/imha-advocacy/imha/server/locale"
@@ -130,6 +131,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	media := mediaFS(cfg)
+	videos, err := bsl.Load(media, "bsl.yaml in the media folder")
+	if err != nil {
+		return fmt.Errorf("BSL videos: %w", err)
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -137,7 +143,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	defer st.Close()
 	app, err := web.New(web.Config{
 		Content: pages, Locales: langs, Store: st, Static: dir(cfg.StaticDir, static.FS),
-		PublicURL: cfg.PublicURL, Origins: cfg.Origins, Logger: log,
+		PublicURL: cfg.PublicURL, Origins: cfg.Origins, Logger: log, BSL: videos, Media: media,
 	})
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/imha-advocacy/imha/server/bsl"
 	"github.com/imha-advocacy/imha/server/library"
 	"github.com/imha-advocacy/imha/server/locale"
 	"github.com/imha-advocacy/imha/server/store"
@@ -41,6 +42,10 @@ type Config struct {
 	// and open websockets; the server's own origin is always allowed.
 	Origins []string
 	Logger  *slog.Logger
+	// BSL lists the sign language videos and Media holds their files
+	// (MEDIA_DIR); nil means no videos.
+	BSL   *bsl.Library
+	Media fs.FS
 }
 
 // App is the built application.
@@ -57,6 +62,9 @@ type App struct {
 func New(cfg Config) (*App, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.BSL == nil {
+		cfg.BSL = bsl.Empty()
 	}
 	versions, err := assetVersions(cfg.Static)
 	if err != nil {
@@ -93,13 +101,18 @@ func (a *App) routes() {
 	a.Get("/healthz", a.healthz)
 	a.Get("/readyz", a.readyz)
 	a.Get("/sitemap.xml", a.sitemap)
+	a.Get("/qr", a.qrCode)
 	a.Use("/static", filesystem.New(filesystem.Config{
 		Root:   http.FS(a.cfg.Static),
 		MaxAge: 365 * 24 * 3600, // URLs carry a content hash (see asset)
 	}))
+	a.Get("/media/*", a.serveMedia)
 	a.Get("/", a.root)
 	a.Post("/:lang/feedback", a.postFeedback)
 	a.Get("/:lang/feedback/thanks", a.feedbackThanks)
+	a.Get("/:lang/print", a.printForm)
+	a.Get("/:lang/print/pack", a.printPack)
+	a.Get("/:lang/poster", a.poster)
 	a.Get("/:lang", func(c *fiber.Ctx) error { return c.Redirect("/"+c.Params("lang")+"/", fiber.StatusMovedPermanently) })
 	a.Get("/*", a.servePage)
 }
