@@ -74,7 +74,7 @@ func TestPageShowsBSLVideoCaptionsAndTranscript(t *testing.T) {
 	for _, path := range []string{"/en/saying-no", "/en/easy-read/saying-no", "/ar/saying-no"} {
 		r := get(t, app, path)
 		for _, want := range []string{
-			`<details class="bsl">`,
+			`<details class="bsl" lang="` + strings.Split(path, "/")[1] + `"`,
 			`<summary class="bsl-summary">`,
 			"Watch in British Sign Language (BSL)",
 			`<video class="bsl-video" controls preload="none" playsinline>`,

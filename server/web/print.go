@@ -38,6 +38,7 @@ func footer(t *locale.Translator, p *library.Page, path, base string) *printFoot
 
 // printView is the print pack: the form's choices and the chosen sheets.
 type printView struct {
+	AllPages  bool // the "all pages" box, so staff need not tick each
 	Pages     []choice
 	Languages []choice
 	Variants  []choice
@@ -73,6 +74,8 @@ func (a *App) urlLanguage(c *fiber.Ctx) (*locale.Translator, bool) {
 	return a.cfg.Locales.Translator(l.Tag), true
 }
 
+const allPages = "all"
+
 // printChoices reads the form (page, language, variant; repeated) keeping
 // only offered values, in the catalogue's order.
 func (a *App) printChoices(c *fiber.Ctx, t *locale.Translator) (*printView, bool) {
@@ -89,10 +92,10 @@ func (a *App) printChoices(c *fiber.Ctx, t *locale.Translator) (*printView, bool
 	if !submitted { // a fresh form: this language, easy read
 		langs[t.Language().Tag], variants[library.EasyRead] = true, true
 	}
-	pv := &printView{}
+	pv := &printView{AllPages: pages[allPages]}
 	for _, id := range a.cfg.Content.IDs() {
 		p, _, _ := a.cfg.Content.Page(id, t.Language().Tag, library.Standard)
-		pv.Pages = append(pv.Pages, choice{Value: id, Label: p.Title, Lang: p.Lang, Checked: pages[id]})
+		pv.Pages = append(pv.Pages, choice{Value: id, Label: p.Title, Lang: p.Lang, Checked: pages[id] || pv.AllPages})
 	}
 	for _, l := range a.cfg.Locales.Languages() {
 		pv.Languages = append(pv.Languages, choice{Value: l.Tag, Label: l.Name, Lang: l.Tag, Dir: l.Dir, Checked: langs[l.Tag]})

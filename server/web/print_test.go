@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/imha-advocacy/imha/content"
+	"github.com/imha-advocacy/imha/server/library"
 )
 
 func TestQRCodeOnlyForPublicPages(t *testing.T) {
@@ -86,6 +89,11 @@ func TestPrintPack(t *testing.T) {
 	}
 	if n := len(h1.FindAllString(r.body, -1)); n != 1 {
 		t.Errorf("pack has %d h1 elements, want 1", n)
+	}
+	all := get(t, app, "/en/print/pack?page=all&language=en&variant=easy-read")
+	pages, _ := library.Load(content.FS)
+	if n := strings.Count(all.body, `<article class="print-sheet`); all.code != 200 || n != len(pages.IDs()) {
+		t.Errorf("all pages: %d with %d sheets, want every page", all.code, n)
 	}
 	bad := get(t, app, "/en/print/pack?language=en&variant=standard")
 	if bad.code != 422 || !strings.Contains(bad.body, "Choose at least one page.") {
