@@ -109,7 +109,7 @@ func TestPrintPack(t *testing.T) {
 // pdf prints url with Debian's Chromium and returns the PDF's text (all
 // whitespace removed, so line wrapping does not matter), its page size in
 // points and its number of pages.
-func pdf(t *testing.T, url string) (text string, width, height float64, pages int) {
+func pdf(t *testing.T, url string) (text string, width, height float64, pages int, file string) {
 	t.Helper()
 	chromium := tool(t, "chromium", "chromium")
 	pdftotext := tool(t, "pdftotext", "poppler-utils")
@@ -141,7 +141,42 @@ func pdf(t *testing.T, url string) (text string, width, height float64, pages in
 	width, _ = strconv.ParseFloat(string(m[1]), 64)
 	height, _ = strconv.ParseFloat(string(m[2]), 64)
 	pages, _ = strconv.Atoi(string(n[1]))
-	return text, width, height, pages
+	return text, width, height, pages, out
+}
+
+// firstLines returns the left and right edges of the heading (its first
+// line) and of the first line of smaller text on the first page of a PDF
+// (pdftotext -bbox), to see which side lines start from.
+func firstLines(t *testing.T, file string) (edges [2][2]float64) {
+	t.Helper()
+	b, err := exec.Command(tool(t, "pdftotext", "poppler-utils"), "-bbox", "-f", "1", "-l", "1", file, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext -bbox: %v", err)
+	}
+	word := regexp.MustCompile(`<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">`)
+	line, lineY, headingHeight := -1, -1.0, 0.0
+	for _, m := range word.FindAllStringSubmatch(string(b), -1) {
+		var f [4]float64
+		for i := range f {
+			f[i], _ = strconv.ParseFloat(m[i+1], 64)
+		}
+		x0, y0, x1, height := f[0], f[1], f[2], f[3]-f[1]
+		switch {
+		case line < 0:
+			line, lineY, headingHeight = 0, y0, height
+			edges[0] = [2]float64{x0, x1}
+		case line == 0 && abs(y0-lineY) < 10:
+		case line == 0 && height > headingHeight*0.8:
+			continue // the heading's next line
+		case line == 0:
+			line, lineY = 1, y0
+			edges[1] = [2]float64{x0, x1}
+		case abs(y0-lineY) > 10:
+			return edges
+		}
+		edges[line][0], edges[line][1] = min(edges[line][0], x0), max(edges[line][1], x1)
+	}
+	return edges
 }
 
 // Real pages printed to PDF by a real browser: the paper a patient or a
@@ -155,23 +190,24 @@ func TestPrintToPDF(t *testing.T) {
 		want          []string
 		width, height float64
 		maxPages      int
+		dir           string // for posters: which side the heading and the words start from
 	}{
 		{"easy-read page", "/en/easy-read/saying-no", []string{
 			"Saying no", "You do not need to give a reason.", "Last checked: 2026-11-24", "Original English text",
-			short + "/en/easy-read/saying-no"}, a4w, a4h, 4},
+			short + "/en/easy-read/saying-no"}, a4w, a4h, 4, ""},
 		{"standard page", "/en/what-is-an-imha", []string{
-			"What is an IMHA?", "Last checked: 2026-11-24", short + "/en/what-is-an-imha"}, a4w, a4h, 6},
+			"What is an IMHA?", "Last checked: 2026-11-24", short + "/en/what-is-an-imha"}, a4w, a4h, 6, ""},
 		{"A4 poster", "/en/poster?size=a4", []string{
-			"You can have an advocate", "An advocate helps you speak up.", "03069 990000", "07700 900000", short + "/en/easy-read/"}, a4w, a4h, 1},
-		{"A3 poster", "/en/poster?size=a3", []string{"You can have an advocate", "03069 990000", short + "/en/easy-read/"}, a3w, a3h, 1},
-		{"Arabic A3 poster, right to left", "/ar/poster?size=a3", []string{"يمكنك الحصول على مناصر", "03069 990000", short + "/ar/easy-read/"}, a3w, a3h, 1},
+			"You can have an advocate", "An advocate helps you speak up.", "03069 990000", "07700 900000", short + "/en/easy-read/"}, a4w, a4h, 1, "ltr"},
+		{"A3 poster", "/en/poster?size=a3", []string{"You can have an advocate", "03069 990000", short + "/en/easy-read/"}, a3w, a3h, 1, "ltr"},
+		{"Arabic A3 poster, right to left", "/ar/poster?size=a3", []string{"يمكنك الحصول على مناصر", "03069 990000", short + "/ar/easy-read/"}, a3w, a3h, 1, "rtl"},
 		{"print pack", "/en/print/pack?page=saying-no&page=young-people&language=en&variant=easy-read", []string{
-			"Information about advocates", "Saying no", "Young people", short + "/en/easy-read/young-people"}, a4w, a4h, 12},
+			"Information about advocates", "Saying no", "Young people", short + "/en/easy-read/young-people"}, a4w, a4h, 12, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			text, w, h, pages := pdf(t, app.base+tt.path)
+			text, w, h, pages, file := pdf(t, app.base+tt.path)
 			for _, want := range tt.want {
 				if !strings.Contains(text, strings.Join(strings.Fields(want), "")) {
 					t.Errorf("PDF of %s lacks %q; text ends: %s", tt.path, want, text[max(0, len(text)-700):])
@@ -182,6 +218,21 @@ func TestPrintToPDF(t *testing.T) {
 			}
 			if pages < 1 || pages > tt.maxPages {
 				t.Errorf("PDF of %s has %d pages, want 1 to %d", tt.path, pages, tt.maxPages)
+			}
+			// The heading starts at the margin on the reading side (15 mm =
+			// 42.5 pt); the first easy-read line starts further in, past
+			// its picture, on the same side.
+			const margin, picture = 42.52, 30
+			edges := firstLines(t, file)
+			switch tt.dir {
+			case "ltr":
+				if abs(edges[0][0]-margin) > 3 || edges[1][0] < margin+picture {
+					t.Errorf("PDF of %s: lines start at x=%.1f and %.1f; want the heading at the left margin, words right of a picture", tt.path, edges[0][0], edges[1][0])
+				}
+			case "rtl":
+				if abs(edges[0][1]-(w-margin)) > 3 || edges[1][1] > w-margin-picture {
+					t.Errorf("PDF of %s: lines end at x=%.1f and %.1f of %.1f; want the heading at the right margin, words left of a picture", tt.path, edges[0][1], edges[1][1], w)
+				}
 			}
 		})
 	}
