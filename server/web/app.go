@@ -66,6 +66,10 @@ func New(cfg Config) (*App, error) {
 	if cfg.BSL == nil {
 		cfg.BSL = bsl.Empty()
 	}
+	if cfg.PublicURL == "" {
+		// Pages are rendered before any request names a host.
+		cfg.Logger.Warn("PUBLIC_URL is not set: printed pages show their path without the site's address")
+	}
 	versions, err := assetVersions(cfg.Static)
 	if err != nil {
 		return nil, fmt.Errorf("static files: %w", err)

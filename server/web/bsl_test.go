@@ -146,6 +146,15 @@ func TestMediaIsServedWithRanges(t *testing.T) {
 			}
 		})
 	}
+	// HEAD answers the size without the body (and without leaking the file).
+	res, err := http.Head(app.base + "/media/clip.mp4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 || res.ContentLength != int64(size) {
+		t.Errorf("HEAD: %d, length %d, want 200 and %d", res.StatusCode, res.ContentLength, size)
+	}
 	// Captions are served; nothing the manifest does not name is.
 	for path, code := range map[string]int{"/media/clip.en.vtt": 200, "/media/bsl.yaml": 404, "/media/clip.en.md": 404, "/media/../go.mod": 404} {
 		if r := get(t, app, path); r.code != code {
