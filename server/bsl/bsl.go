@@ -153,9 +153,16 @@ func Load(media fs.FS, name string) (*Library, error) {
 			continue
 		}
 		lines := map[string]int{}
+		langLines := map[string]map[string]int{} // captions/transcripts -> language -> line
 		for j := 0; j+1 < len(n.Content); j += 2 {
-			key := n.Content[j]
+			key, val := n.Content[j], n.Content[j+1]
 			lines[key.Value] = key.Line
+			if val.Kind == yaml.MappingNode {
+				langLines[key.Value] = map[string]int{}
+				for m := 0; m+1 < len(val.Content); m += 2 {
+					langLines[key.Value][val.Content[m].Value] = val.Content[m].Line
+				}
+			}
 			if !entryKeys[key.Value] {
 				bad(key.Line, "video %q: unknown key %q (want signer, provider, recorded, mp4, webm, captions, transcripts)", id, key.Value)
 			}
@@ -176,15 +183,22 @@ func Load(media fs.FS, name string) (*Library, error) {
 		if e.MP4 == "" && e.WebM == "" {
 			bad(k.Line, "video %q: give an mp4 or a webm file (or both)", id)
 		}
-		file := func(key, f, ext string) bool {
+		// lineOf is the line of a key, or of one language under it.
+		lineOf := func(key, lang string) int {
+			if l, ok := langLines[key][lang]; ok && lang != "" {
+				return l
+			}
+			return lineOr(lines, key, k.Line)
+		}
+		file := func(key, lang, f, ext string) bool {
 			switch {
 			case !fs.ValidPath(f) || strings.Contains(f, "\\"):
-				bad(lineOr(lines, key, k.Line), "video %q: %s %q must be a path inside the media folder", id, key, f)
+				bad(lineOf(key, lang), "video %q: %s %q must be a path inside the media folder", id, key, f)
 			case path.Ext(f) != ext:
-				bad(lineOr(lines, key, k.Line), "video %q: %s %q must end in %s", id, key, f, ext)
+				bad(lineOf(key, lang), "video %q: %s %q must end in %s", id, key, f, ext)
 			default:
 				if _, err := fs.Stat(media, f); err != nil {
-					bad(lineOr(lines, key, k.Line), "video %q: %s file %q is not in the media folder", id, key, f)
+					bad(lineOf(key, lang), "video %q: %s file %q is not in the media folder", id, key, f)
 					return false
 				}
 				lib.files[f] = true
@@ -192,10 +206,10 @@ func Load(media fs.FS, name string) (*Library, error) {
 			}
 			return false
 		}
-		if e.MP4 != "" && file("mp4", e.MP4, ".mp4") {
+		if e.MP4 != "" && file("mp4", "", e.MP4, ".mp4") {
 			v.MP4 = e.MP4
 		}
-		if e.WebM != "" && file("webm", e.WebM, ".webm") {
+		if e.WebM != "" && file("webm", "", e.WebM, ".webm") {
 			v.WebM = e.WebM
 		}
 		if len(e.Captions) == 0 {
@@ -204,13 +218,13 @@ func Load(media fs.FS, name string) (*Library, error) {
 		for _, lang := range sortedKeys(e.Captions) {
 			f := e.Captions[lang]
 			if !langPattern.MatchString(lang) {
-				bad(lineOr(lines, "captions", k.Line), "video %q: captions language %q is not a language tag", id, lang)
+				bad(lineOf("captions", lang), "video %q: captions language %q is not a language tag", id, lang)
 				continue
 			}
-			if file("captions", f, ".vtt") {
+			if file("captions", lang, f, ".vtt") {
 				b, _ := fs.ReadFile(media, f)
 				if !bytes.HasPrefix(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")), []byte("WEBVTT")) {
-					bad(lineOr(lines, "captions", k.Line), "video %q: %q is not a WebVTT file (it must start with WEBVTT)", id, f)
+					bad(lineOf("captions", lang), "video %q: %q is not a WebVTT file (it must start with WEBVTT)", id, f)
 					continue
 				}
 				v.Captions[lang] = f
@@ -222,17 +236,17 @@ func Load(media fs.FS, name string) (*Library, error) {
 		for _, lang := range sortedKeys(e.Transcripts) {
 			f := e.Transcripts[lang]
 			if !langPattern.MatchString(lang) {
-				bad(lineOr(lines, "transcripts", k.Line), "video %q: transcript language %q is not a language tag", id, lang)
+				bad(lineOf("transcripts", lang), "video %q: transcript language %q is not a language tag", id, lang)
 				continue
 			}
-			if !file("transcripts", f, ".md") {
+			if !file("transcripts", lang, f, ".md") {
 				continue
 			}
 			delete(lib.files, f) // transcripts are shown on the page, not served as files
 			b, _ := fs.ReadFile(media, f)
 			var buf bytes.Buffer
 			if err := md.Convert(b, &buf); err != nil {
-				bad(lineOr(lines, "transcripts", k.Line), "video %q: transcript %q: %v", id, f, err)
+				bad(lineOf("transcripts", lang), "video %q: transcript %q: %v", id, f, err)
 				continue
 			}
 			v.Transcripts[lang] = template.HTML(buf.String())

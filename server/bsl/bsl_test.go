@@ -63,7 +63,7 @@ func TestLoadNamesFileAndLineOfEachMistake(t *testing.T) {
 		{"missing video file", strings.Replace(good, "mp4: saying-no.mp4", "mp4: nope.mp4", 1), []string{`content/media/bsl.yaml:5: video "saying-no": mp4 file "nope.mp4" is not in the media folder`}},
 		{"wrong extension", strings.Replace(good, "mp4: saying-no.mp4", "webm: saying-no.mp4", 1), []string{`content/media/bsl.yaml:5: video "saying-no": webm "saying-no.mp4" must end in .webm`}},
 		{"path outside the folder", strings.Replace(good, "mp4: saying-no.mp4", "mp4: ../secret.mp4", 1), []string{`content/media/bsl.yaml:5: video "saying-no": mp4 "../secret.mp4" must be a path inside`}},
-		{"captions not WebVTT", strings.Replace(good, "en: saying-no.en.vtt", "en: bad.vtt", 1), []string{`content/media/bsl.yaml:6: video "saying-no": "bad.vtt" is not a WebVTT file`}},
+		{"captions not WebVTT", strings.Replace(good, "en: saying-no.en.vtt", "en: bad.vtt", 1), []string{`content/media/bsl.yaml:7: video "saying-no": "bad.vtt" is not a WebVTT file`}},
 		{"no transcript", strings.Replace(good, "  transcripts:\n    en: saying-no.en.md\n", "", 1), []string{`content/media/bsl.yaml:1: video "saying-no": a transcript is required`}},
 		{"unknown key, and several problems at once", strings.Replace(good, "  provider:", "  signer_name: x\n  provider:", 1) + "other:\n  signer: A\n", []string{
 			`content/media/bsl.yaml:3: video "saying-no": unknown key "signer_name"`,

@@ -112,7 +112,7 @@ func TestCheckFindsEachKindOfProblem(t *testing.T) {
 		{"BSL manifest entry with missing files", func(c, l, s fstest.MapFS) {
 			c["media/bsl.yaml"] = &fstest.MapFile{Data: []byte("saying-no:\n  signer: Sam\n  recorded: 2026-11-24\n  mp4: saying-no.mp4\n  captions:\n    en: saying-no.en.vtt\n  transcripts:\n    en: saying-no.en.md\n")}
 		}, []string{`content/media/bsl.yaml:4: video "saying-no": mp4 file "saying-no.mp4" is not in the media folder`,
-			`content/media/bsl.yaml:5: video "saying-no": captions file "saying-no.en.vtt" is not in the media folder`}},
+			`content/media/bsl.yaml:6: video "saying-no": captions file "saying-no.en.vtt" is not in the media folder`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
