@@ -107,19 +107,28 @@ func Initialisms(text string) (names []string, spans [][2]int) {
 }
 
 var (
-	// "Community Treatment Order (CTO)": the initialism in brackets after words.
-	explainedBefore = regexp.MustCompile(`[\p{L}\p{M}]\S*\s*\(\s*$`)
 	// "CTO (Community Treatment Order)": words in brackets after it.
-	explainedAfter = regexp.MustCompile(`^\s*\(\s*[\p{L}\p{M}]`)
+	explainedAfter   = regexp.MustCompile(`^\s*\(\s*[\p{L}\p{M}]`)
+	letters          = regexp.MustCompile(`[\p{L}\p{M}]{2,}`)
+	listedAfterWords = regexp.MustCompile(`[\p{L}\p{M}]{2,}[^()]*[,،]\s*$`)
 )
 
 // Explained reports whether the initialism at span in text comes with its
-// meaning: "Words (ABC)", "Words (ABC, s17A)" or "ABC (Words)".
+// meaning: "ABC (Words)", or inside brackets after or among words:
+// "Words (ABC)", "Words (ABC, s17A)", "Words in another language
+// (English words, ABC)", as translations write it.
 func Explained(text string, span [2]int) bool {
-	after := text[span[1]:]
-	if explainedAfter.MatchString(after) {
+	if explainedAfter.MatchString(text[span[1]:]) {
 		return true
 	}
-	rest := strings.TrimLeft(after, " ")
-	return explainedBefore.MatchString(text[:span[0]]) && rest != "" && strings.ContainsRune("),;", rune(rest[0]))
+	open := strings.LastIndexAny(text[:span[0]], "()")
+	closing := strings.IndexAny(text[span[1]:], "()")
+	if open < 0 || text[open] != '(' || closing < 0 || text[span[1]+closing] != ')' {
+		return false // not inside brackets
+	}
+	before := text[open+1 : span[0]]
+	if strings.TrimSpace(before) == "" { // "Words (ABC…)"
+		return letters.MatchString(text[:open])
+	}
+	return listedAfterWords.MatchString(before) // "(Words, ABC)"
 }

@@ -62,6 +62,10 @@ func TestInitialismsAndExplanations(t *testing.T) {
 		{"single capitals are not initialisms", "I said A or B.", nil, nil},
 		{"brackets without words before", "(CTO) alone.", []string{"CTO"}, []bool{false}},
 		{"in Arabic text", "أمر العلاج المجتمعي (CTO) مهم.", []string{"CTO"}, []bool{true}},
+		{"translation with the English words in the brackets", "Comisia (Care Quality Commission, CQC) verifică.", []string{"CQC"}, []bool{true}},
+		{"in brackets after other words", "Ask about ECT and (maybe CTO) later.", []string{"ECT", "CTO"}, []bool{false, false}},
+		{"Arabic comma", "لجنة جودة الرعاية (Care Quality Commission، CQC).", []string{"CQC"}, []bool{true}},
+		{"closed brackets before", "(See this) ECT later.", []string{"ECT"}, []bool{false}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
