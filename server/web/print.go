@@ -43,7 +43,8 @@ type printView struct {
 	Languages []choice
 	Variants  []choice
 	Sheets    []sheet
-	Query     string // the chosen options, to link back to the form
+	Query     string           // the chosen options, to link back to the form
+	Provider  library.Provider // on the cover, so the pack says whom to contact
 }
 
 type choice struct {
@@ -175,6 +176,7 @@ func (a *App) printPack(c *fiber.Ctx) error {
 		}
 	}
 	pv.Query = string(c.Context().QueryArgs().QueryString())
+	pv.Provider = a.cfg.Content.Provider()
 	v.Title = t.T("ui.print.pack_title")
 	return a.send(c, fiber.StatusOK, "pack", v)
 }

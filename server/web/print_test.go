@@ -202,7 +202,7 @@ func TestPrintToPDF(t *testing.T) {
 		{"A3 poster", "/en/poster?size=a3", []string{"You can have an advocate", "03069 990000", short + "/en/easy-read/"}, a3w, a3h, 1, "ltr"},
 		{"Arabic A3 poster, right to left", "/ar/poster?size=a3", []string{"يمكنك الحصول على مناصر", "03069 990000", short + "/ar/easy-read/"}, a3w, a3h, 1, "rtl"},
 		{"print pack", "/en/print/pack?page=saying-no&page=young-people&language=en&variant=easy-read", []string{
-			"Information about advocates", "Saying no", "Young people", short + "/en/easy-read/young-people"}, a4w, a4h, 12, ""},
+			"Information about advocates", "Saying no", "Young people", "03069 990000", short + "/en/easy-read/young-people"}, a4w, a4h, 12, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
