@@ -19,10 +19,11 @@ var errContent = fmt.Errorf("the content has problems: fix each file:line above"
 // coverage table to out and each problem to errOut.
 func checkContent(cfg config.Config, out, errOut io.Writer) error {
 	r := contentcheck.Check(contentcheck.Input{
-		Content: dir(cfg.ContentDir, content.FS),
-		Locales: dir(cfg.LocalesDir, locales.FS),
-		Static:  dir(cfg.StaticDir, static.FS),
-		Media:   mediaFS(cfg),
+		Content:  dir(cfg.ContentDir, content.FS),
+		Locales:  dir(cfg.LocalesDir, locales.FS),
+		Static:   dir(cfg.StaticDir, static.FS),
+		Media:    mediaFS(cfg),
+		MediaDir: mediaDirName(cfg),
 	})
 	fmt.Fprint(out, r.Coverage())
 	for _, p := range r.Problems {

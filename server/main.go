@@ -102,6 +102,17 @@ func mediaFS(cfg config.Config) fs.FS {
 	return content.Media()
 }
 
+// mediaDirName is how messages name the media folder.
+func mediaDirName(cfg config.Config) string {
+	switch {
+	case cfg.MediaDir != "":
+		return cfg.MediaDir
+	case cfg.ContentDir != "":
+		return filepath.Join(cfg.ContentDir, "media")
+	}
+	return "content/media"
+}
+
 // openStore opens PostgreSQL when DATABASE_URL is set, else the embedded
 // SQLite database in DATA_DIR; either way migrations are applied.
 func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
@@ -132,7 +143,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	media := mediaFS(cfg)
-	videos, err := bsl.Load(media, "bsl.yaml in the media folder")
+	videos, err := bsl.Load(media, filepath.Join(mediaDirName(cfg), bsl.ManifestFile))
 	if err != nil {
 		return fmt.Errorf("BSL videos: %w", err)
 	}

@@ -40,6 +40,8 @@ type Input struct {
 	Locales fs.FS // active.<lang>.toml
 	Static  fs.FS // pictures/<name>
 	Media   fs.FS // bsl.yaml and the files it names; nil means none
+	// MediaDir is how messages name the media folder (default content/media).
+	MediaDir string
 }
 
 // Problem is one thing to fix.
@@ -121,9 +123,13 @@ func Check(in Input) *Report {
 		return r
 	}
 	videos := bsl.Empty()
+	if in.MediaDir == "" {
+		in.MediaDir = "content/media"
+	}
+	manifest := strings.TrimSuffix(in.MediaDir, "/") + "/" + bsl.ManifestFile
 	if in.Media != nil {
-		if videos, err = bsl.Load(in.Media, "content/media/"+bsl.ManifestFile); err != nil {
-			r.addErr("content/media/"+bsl.ManifestFile, err)
+		if videos, err = bsl.Load(in.Media, manifest); err != nil {
+			r.addErr(manifest, err)
 			videos = bsl.Empty()
 		}
 	}
@@ -135,7 +141,7 @@ func Check(in Input) *Report {
 			r.add(p.File, 1, "%v", err)
 			continue
 		}
-		r.checkPage(in, cat, videos, allowed, p, src)
+		r.checkPage(in, cat, videos, manifest, allowed, p, src)
 	}
 	sort.SliceStable(r.Problems, func(i, j int) bool {
 		a, b := r.Problems[i], r.Problems[j]
@@ -328,7 +334,7 @@ func anchors(p *library.Page) map[string]bool {
 	return out
 }
 
-func (r *Report) checkPage(in Input, cat *library.Catalogue, videos *bsl.Library, allowed map[string]bool, p *library.Page, src []byte) {
+func (r *Report) checkPage(in Input, cat *library.Catalogue, videos *bsl.Library, manifest string, allowed map[string]bool, p *library.Page, src []byte) {
 	lineOf := func(needle string) int { // first line of the file containing needle
 		if i := bytes.Index(src, []byte(needle)); i >= 0 {
 			return 1 + bytes.Count(src[:i], []byte("\n"))
@@ -369,7 +375,7 @@ func (r *Report) checkPage(in Input, cat *library.Catalogue, videos *bsl.Library
 			if loc := bslKey.FindIndex(src); loc != nil {
 				line = 1 + bytes.Count(src[:loc[0]], []byte("\n"))
 			}
-			r.add(p.File, line, "bsl: no video %q in content/media/%s", p.BSL, bsl.ManifestFile)
+			r.add(p.File, line, "bsl: no video %q in %s", p.BSL, manifest)
 		}
 	}
 	body, bodyLine, err := library.Body(p.File, src)
