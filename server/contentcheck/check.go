@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"testing/fstest"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -115,11 +116,13 @@ func Check(in Input) *Report {
 			r.add("locales/active."+l.Tag+".toml", 1, "lacks the message %q that English has", id)
 		}
 	}
-	// The library is the one place that knows what a valid page is; it
-	// stops at the first malformed file, so fix that and run again.
+	// The library is the one place that knows what a valid page is. It
+	// stops at the first malformed file, so each page is loaded alone too,
+	// to report every malformed file in one run.
 	cat, err := library.Load(in.Content)
 	if err != nil {
 		r.addErr("content", err)
+		r.eachMalformed(in.Content, err)
 		return r
 	}
 	videos := bsl.Empty()
@@ -151,6 +154,26 @@ func Check(in Input) *Report {
 		return a.Line < b.Line
 	})
 	return r
+}
+
+// eachMalformed loads every page file on its own (with provider.yaml) and
+// reports the ones the library rejects, besides first, already reported.
+func (r *Report) eachMalformed(content fs.FS, first error) {
+	provider, err := fs.ReadFile(content, "provider.yaml")
+	if err != nil {
+		return // the library reported it
+	}
+	files, _ := fs.Glob(content, "pages/*/*/*.md")
+	for _, f := range files {
+		src, err := fs.ReadFile(content, f)
+		if err != nil {
+			continue
+		}
+		one := fstest.MapFS{"provider.yaml": {Data: provider}, f: {Data: src}}
+		if _, err := library.Load(one); err != nil && err.Error() != first.Error() {
+			r.addErr("content/"+f, err)
+		}
+	}
 }
 
 // gap is one entry of accepted-gaps.yaml: a page knowingly not (yet)

@@ -73,6 +73,10 @@ func TestCheckFindsEachKindOfProblem(t *testing.T) {
 		{"incomplete front matter (the library's own check)", func(c, l, s fstest.MapFS) {
 			c["pages/en/standard/b.md"] = &fstest.MapFile{Data: []byte(strings.Replace(page("b", "en", "standard", "", goodB), "summary: Summary.\n", "", 1))}
 		}, []string{`content/pages/en/standard/b.md:2: front matter lacks "summary"`}},
+		{"every malformed page at once", func(c, l, s fstest.MapFS) {
+			c["pages/en/standard/b.md"] = &fstest.MapFile{Data: []byte(strings.Replace(page("b", "en", "standard", "", goodB), "summary: Summary.\n", "", 1))}
+			c["pages/en/easy-read/b.md"] = &fstest.MapFile{Data: []byte(strings.Replace(page("b", "en", "easy-read", "", goodB), "2026-11-24", "soon", 1))}
+		}, []string{`content/pages/en/standard/b.md:2: front matter lacks "summary"`, `content/pages/en/easy-read/b.md:10: last_reviewed must be a date`}},
 		{"link to a page that does not exist", func(c, l, s fstest.MapFS) {
 			c["pages/en/standard/a.md"] = &fstest.MapFile{Data: []byte(page("a", "en", "standard", "", "Text.\n\nSee [this](no-such-page).\n"))}
 		}, []string{`content/pages/en/standard/a.md:15: link "no-such-page": there is no page "no-such-page" in en standard`}},
