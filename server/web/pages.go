@@ -72,7 +72,7 @@ func (a *App) prerender() error {
 				v.Title, v.Description = pl.Page.Title, pl.Page.Summary
 				v.Page, v.Fallback, v.FormKey = pl.Page, pl.Fallback, formKeyMarker
 				v.Draft = v.Draft || pl.Page.Draft()
-				v.Footer = footer(t, pl.Page, pl.Href, a.cfg.PublicURL)
+				v.Footer = a.footer(t, pl.Page, pl.Href, a.cfg.PublicURL)
 				v.BSL = a.bslFor(t, pl.Page)
 				if err := add(pl.Href, variant+":"+pl.Page.ID, l.Tag, "page", v); err != nil {
 					return err

@@ -19,6 +19,7 @@ type printFooter struct {
 	Page  *library.Page
 	Path  string // the page's URL path, for its QR code
 	Short string // the address to type, without https://
+	BSL   bool   // the page has a sign language video: say so on paper
 }
 
 // qrURL is the address of the QR code for a page path.
@@ -32,8 +33,12 @@ func shortAddress(base, path string) string {
 
 // footer builds the print footer for a page shown at path; base is the
 // public address (PUBLIC_URL, or the request's for dynamic pages).
-func footer(t *locale.Translator, p *library.Page, path, base string) *printFooter {
-	return &printFooter{T: t, Page: p, Path: path, Short: shortAddress(base, path)}
+func (a *App) footer(t *locale.Translator, p *library.Page, path, base string) *printFooter {
+	f := &printFooter{T: t, Page: p, Path: path, Short: shortAddress(base, path)}
+	if p != nil && p.BSL != "" {
+		_, f.BSL = a.cfg.BSL.Video(p.BSL)
+	}
+	return f
 }
 
 // printView is the print pack: the form's choices and the chosen sheets.
@@ -171,7 +176,7 @@ func (a *App) printPack(c *fiber.Ctx) error {
 					continue
 				}
 				path := variantPrefix(l.Tag, vc.Value) + p.ID
-				pv.Sheets = append(pv.Sheets, sheet{T: lt, Lang: l, Page: p, Variant: vc.Value, Fallback: fallback, Footer: footer(lt, p, path, base)})
+				pv.Sheets = append(pv.Sheets, sheet{T: lt, Lang: l, Page: p, Variant: vc.Value, Fallback: fallback, Footer: a.footer(lt, p, path, base)})
 			}
 		}
 	}
@@ -213,6 +218,6 @@ func (a *App) poster(c *fiber.Ctx) error {
 	v.Title = t.T("ui.poster.title")
 	start := variantPrefix(t.Language().Tag, library.EasyRead)
 	v.Poster = &posterView{Size: size, Lines: posterLines, Provider: a.cfg.Content.Provider(),
-		Footer: footer(t, nil, start, a.baseURL(c))}
+		Footer: a.footer(t, nil, start, a.baseURL(c))}
 	return a.send(c, fiber.StatusOK, "poster", v)
 }
