@@ -1,7 +1,9 @@
 package web
 
 import (
+	"html/template"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -66,6 +68,17 @@ type sheet struct {
 	Variant  string
 	Fallback bool
 	Footer   *printFooter
+	HTML     template.HTML // the page body, its links made absolute
+}
+
+// relativeLink is a link to another page by id, as pages write them
+// (library: href="saying-no#say-no").
+var relativeLink = regexp.MustCompile(`href="([a-z0-9]+(?:-[a-z0-9]+)*)(#[^"]*)?"`)
+
+// absoluteLinks points a page's links at the page itself, because in the
+// pack (/{lang}/print/pack) a relative link would resolve under /print/.
+func absoluteLinks(html template.HTML, prefix string) template.HTML {
+	return template.HTML(relativeLink.ReplaceAllString(string(html), `href="`+prefix+`$1$2"`))
 }
 
 // EasyRead reports whether the sheet is the easy-read version.
@@ -176,7 +189,8 @@ func (a *App) printPack(c *fiber.Ctx) error {
 					continue
 				}
 				path := variantPrefix(l.Tag, vc.Value) + p.ID
-				pv.Sheets = append(pv.Sheets, sheet{T: lt, Lang: l, Page: p, Variant: vc.Value, Fallback: fallback, Footer: a.footer(lt, p, path, base)})
+				pv.Sheets = append(pv.Sheets, sheet{T: lt, Lang: l, Page: p, Variant: vc.Value, Fallback: fallback,
+					Footer: a.footer(lt, p, path, base), HTML: absoluteLinks(p.HTML, variantPrefix(l.Tag, vc.Value))})
 			}
 		}
 	}

@@ -90,6 +90,11 @@ func TestPrintPack(t *testing.T) {
 	if n := len(h1.FindAllString(r.body, -1)); n != 1 {
 		t.Errorf("pack has %d h1 elements, want 1", n)
 	}
+	// what-is-an-imha links to how-to-get-an-imha: from /en/print/pack a
+	// relative link would miss.
+	if !strings.Contains(r.body, `href="/en/how-to-get-an-imha"`) && !strings.Contains(r.body, `href="/en/easy-read/how-to-get-an-imha"`) {
+		t.Error("pack links are not absolute")
+	}
 	all := get(t, app, "/en/print/pack?page=all&language=en&variant=easy-read")
 	pages, _ := library.Load(content.FS)
 	if n := strings.Count(all.body, `<article class="print-sheet`); all.code != 200 || n != len(pages.IDs()) {
