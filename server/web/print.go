@@ -84,7 +84,7 @@ func absoluteLinks(html template.HTML, prefix string) template.HTML {
 // EasyRead reports whether the sheet is the easy-read version.
 func (s sheet) EasyRead() bool { return s.Variant == library.EasyRead }
 
-// language returns the URL's language, or false when it is not offered.
+// urlLanguage returns a translator for the URL's language, or false when it is not offered.
 func (a *App) urlLanguage(c *fiber.Ctx) (*locale.Translator, bool) {
 	l, ok := a.cfg.Locales.Lookup(c.Params("lang"))
 	if !ok {
