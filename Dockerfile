@@ -9,7 +9,8 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/imha ./server \
 
 # Run: no shell, no package manager, not root. Content, locales and static
 # files are inside the binary; the embedded SQLite database lives in /data
-# unless DATABASE_URL names a PostgreSQL database.
+# unless DATABASE_URL names a PostgreSQL database. BSL videos are not in the
+# binary: mount a folder holding bsl.yaml and its files, and set MEDIA_DIR.
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/imha /imha
 COPY --from=build --chown=65532:65532 /out/data /data

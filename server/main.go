@@ -4,6 +4,7 @@
 //	go run ./server serve      serve on PORT with the store in DATABASE_URL or DATA_DIR
 //	go run ./server migrate    apply database migrations and exit
 //	go run ./server healthcheck  exit 0 if the server on PORT answers /healthz (for Docker)
+//	go run ./server check-content  check the content (file:line for each problem) and print coverage
 package main
 
 import (
@@ -23,6 +24,7 @@ import (
 
 	"github.com/imha-advocacy/imha/content"
 	"github.com/imha-advocacy/imha/locales"
+	"github.com/imha-advocacy/imha/server/bsl"
 	"github.com/imha-advocacy/imha/server/chat"
 	"github.com/imha-advocacy/imha/server/config"
 	"github.com/imha-advocacy/imha/server/library"
@@ -66,11 +68,13 @@ func run(args []string, log *slog.Logger) error {
 		return st.Close()
 	case "healthcheck":
 		return healthcheck(cfg)
+	case "check-content":
+		return checkContent(cfg, os.Stdout, os.Stderr)
 	case "help", "-h", "--help":
-		fmt.Println("usage: server [serve|migrate|healthcheck]")
+		fmt.Println("usage: server [serve|migrate|healthcheck|check-content]")
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q (want serve or migrate)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate, healthcheck or check-content)", cmd)
 	}
 }
 
@@ -80,6 +84,34 @@ func dir(override string, embedded fs.FS) fs.FS {
 		return os.DirFS(override)
 	}
 	return embedded
+}
+
+// mediaFS is the folder of BSL videos: MEDIA_DIR, else CONTENT_DIR/media,
+// else ./content/media when run from the repository, else the embedded
+// manifest alone. Videos are never embedded: they would swell the binary
+// and every deploy, and a provider adds them by dropping in files.
+func mediaFS(cfg config.Config) fs.FS {
+	switch {
+	case cfg.MediaDir != "":
+		return os.DirFS(cfg.MediaDir)
+	case cfg.ContentDir != "":
+		return os.DirFS(filepath.Join(cfg.ContentDir, "media"))
+	}
+	if st, err := os.Stat(filepath.Join("content", "media")); err == nil && st.IsDir() {
+		return os.DirFS(filepath.Join("content", "media"))
+	}
+	return content.Media()
+}
+
+// mediaDirName is how messages name the media folder.
+func mediaDirName(cfg config.Config) string {
+	switch {
+	case cfg.MediaDir != "":
+		return cfg.MediaDir
+	case cfg.ContentDir != "":
+		return filepath.Join(cfg.ContentDir, "media")
+	}
+	return "content/media"
 }
 
 // openStore opens PostgreSQL when DATABASE_URL is set, else the embedded
@@ -120,6 +152,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("chat flows: %w", err)
 	}
+	media := mediaFS(cfg)
+	videos, err := bsl.Load(media, filepath.Join(mediaDirName(cfg), bsl.ManifestFile))
+	if err != nil {
+		return fmt.Errorf("BSL videos: %w", err)
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -127,7 +164,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	defer st.Close()
 	app, err := web.New(web.Config{
 		Content: pages, Locales: langs, Chat: engine, Store: st, Static: dir(cfg.StaticDir, static.FS),
-		PublicURL: cfg.PublicURL, Origins: cfg.Origins, Logger: log,
+		PublicURL: cfg.PublicURL, Origins: cfg.Origins, Logger: log, BSL: videos, Media: media,
 	})
 	if err != nil {
 		return err

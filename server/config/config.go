@@ -19,6 +19,7 @@ type Config struct {
 	ContentDir      string        // CONTENT_DIR: read content from this folder instead of the binary
 	LocalesDir      string        // LOCALES_DIR: likewise for message files
 	StaticDir       string        // STATIC_DIR: likewise for static files
+	MediaDir        string        // MEDIA_DIR: BSL videos and bsl.yaml; default CONTENT_DIR/media, else ./content/media if present
 	PublicURL       string        // PUBLIC_URL: base of absolute links, e.g. https://advocacy.example
 	Origins         []string      // ALLOWED_ORIGINS: extra origins allowed to post and open websockets
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT, default 20s: how long in-flight requests get on SIGTERM
@@ -32,7 +33,7 @@ func parse(getenv func(string) string) (Config, error) {
 	c := Config{
 		Port: 8080, DataDir: "./data", ShutdownTimeout: 20 * time.Second,
 		DatabaseURL: getenv("DATABASE_URL"), ContentDir: getenv("CONTENT_DIR"),
-		LocalesDir: getenv("LOCALES_DIR"), StaticDir: getenv("STATIC_DIR"),
+		LocalesDir: getenv("LOCALES_DIR"), StaticDir: getenv("STATIC_DIR"), MediaDir: getenv("MEDIA_DIR"),
 	}
 	if v := getenv("PORT"); v != "" {
 		p, err := strconv.Atoi(v)

@@ -34,6 +34,10 @@ type ContentError struct {
 
 func (e *ContentError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
 
+// ReservedIDs are addresses under /{lang}/ that are not content pages, so
+// no page may take them.
+var ReservedIDs = map[string]bool{"easy-read": true, "languages": true, "feedback": true, "bsl": true, "print": true, "poster": true}
+
 var (
 	fmDelim   = []byte("---")
 	yamlLine  = regexp.MustCompile(`line (\d+)`)
@@ -89,6 +93,8 @@ func parseFrontMatter(file string, fm []byte) (frontMatter, error) {
 	switch {
 	case out.ID == "" || !idPattern.MatchString(out.ID):
 		return out, bad("id", "id must be lower-case letters, digits and hyphens")
+	case ReservedIDs[out.ID]:
+		return out, bad("id", fmt.Sprintf("id %q is the address of another page of the site (/{lang}/%s): choose another", out.ID, out.ID))
 	case out.Title == "":
 		return out, bad("title", "title is empty")
 	case out.Summary == "":
@@ -115,4 +121,11 @@ func yamlErrLine(err error) int {
 		return n
 	}
 	return 1
+}
+
+// Body returns a page file's body and the file line it starts on, so tools
+// that read a page's text (the content checker) report the same lines.
+func Body(file string, src []byte) (body []byte, bodyLine int, err error) {
+	_, body, bodyLine, err = splitFrontMatter(file, src)
+	return body, bodyLine, err
 }

@@ -138,6 +138,17 @@ func loadPage(fsys fs.FS, file string, md goldmark.Markdown, prov Provider) (*Pa
 	}, nil
 }
 
+// Pages lists every page in every language and variant, by file name, for
+// tools that check the whole catalogue.
+func (c *Catalogue) Pages() []*Page {
+	out := make([]*Page, 0, len(c.pages))
+	for _, p := range c.pages {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
+	return out
+}
+
 // IDs lists the page ids in reading order (from the English pages).
 func (c *Catalogue) IDs() []string { return c.ids }
 
@@ -179,6 +190,15 @@ func (p Provider) Get(lang, key string) string {
 	return p.values[key]
 }
 
+// In returns every detail as it reads in lang, for templates.
+func (p Provider) In(lang string) map[string]string {
+	m := make(map[string]string, len(p.values))
+	for k := range p.values {
+		m[k] = p.Get(lang, k)
+	}
+	return m
+}
+
 // Has reports whether key is a provider detail.
 func (p Provider) Has(key string) bool {
 	_, ok := p.values[key]
@@ -213,7 +233,8 @@ func LoadProvider(fsys fs.FS) (Provider, error) {
 		}
 		s, ok := v.(string)
 		if !ok && v != nil {
-			return Provider{}, &ContentError{file, 1, fmt.Sprintf("%q must be text", k)}
+			// Quoting matters: unquoted, 0300123 would be read as a number.
+			return Provider{}, &ContentError{file, 1, fmt.Sprintf("%q must be text in quotes, e.g. %s: \"0300 000 0000\"", k, k)}
 		}
 		p.values[k] = s
 	}

@@ -85,6 +85,7 @@ func TestLoadRejectsMalformedContent(t *testing.T) {
 		{"unknown key", "pages/en/standard/a.md", strings.Replace(good, "order: 1\n", "order: 1\ncolour: red\n", 1), "content/pages/en/standard/a.md", 12, `unknown front matter key "colour"`},
 		{"bad variant", "pages/en/standard/a.md", strings.Replace(good, "variant: standard", "variant: simple", 1), "content/pages/en/standard/a.md", 6, "variant must be"},
 		{"bad date", "pages/en/standard/a.md", strings.Replace(good, "2026-11-24", "24/11/2026", 1), "content/pages/en/standard/a.md", 10, "last_reviewed"},
+		{"reserved id", "pages/en/standard/print.md", page("print", "en", "standard", "original", "Text\n"), "content/pages/en/standard/print.md", 2, `id "print" is the address of another page`},
 		{"id differs from file", "pages/en/standard/b.md", good, "content/pages/en/standard/b.md", 2, "does not match the file name"},
 		{"wrong language folder", "pages/ar/standard/a.md", good, "content/pages/ar/standard/a.md", 2, "does not match the folder"},
 		{"level-1 heading in the body", "pages/en/standard/a.md", page("a", "en", "standard", "original", "Intro\n\n# Title again\n"), "content/pages/en/standard/a.md", 15, "level-1 heading"},

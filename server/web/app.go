@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/imha-advocacy/imha/server/bsl"
 	"github.com/imha-advocacy/imha/server/chat"
 	"github.com/imha-advocacy/imha/server/library"
 	"github.com/imha-advocacy/imha/server/locale"
@@ -43,6 +44,10 @@ type Config struct {
 	// and open websockets; the server's own origin is always allowed.
 	Origins []string
 	Logger  *slog.Logger
+	// BSL lists the sign language videos and Media holds their files
+	// (MEDIA_DIR); nil means no videos.
+	BSL   *bsl.Library
+	Media fs.FS
 }
 
 // App is the built application.
@@ -60,6 +65,13 @@ type App struct {
 func New(cfg Config) (*App, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.BSL == nil {
+		cfg.BSL = bsl.Empty()
+	}
+	if cfg.PublicURL == "" {
+		// Pages are rendered before any request names a host.
+		cfg.Logger.Warn("PUBLIC_URL is not set: printed pages show their path without the site's address")
 	}
 	versions, err := assetVersions(cfg.Static)
 	if err != nil {
@@ -97,10 +109,12 @@ func (a *App) routes() {
 	a.Get("/healthz", a.healthz)
 	a.Get("/readyz", a.readyz)
 	a.Get("/sitemap.xml", a.sitemap)
+	a.Get("/qr", a.qrCode)
 	a.Use("/static", filesystem.New(filesystem.Config{
 		Root:   http.FS(a.cfg.Static),
 		MaxAge: 365 * 24 * 3600, // URLs carry a content hash (see asset)
 	}))
+	a.Get("/media/*", a.serveMedia)
 	a.Get("/", a.root)
 	a.Post("/:lang/feedback", a.postFeedback)
 	a.Get("/:lang/chat", a.chatPage)
@@ -108,6 +122,9 @@ func (a *App) routes() {
 	a.Get("/:lang/chat/ws", a.chatSocketRoute()...)
 	a.Post("/chat/end", a.endChat)
 	a.Get("/:lang/feedback/thanks", a.feedbackThanks)
+	a.Get("/:lang/print", a.printForm)
+	a.Get("/:lang/print/pack", a.printPack)
+	a.Get("/:lang/poster", a.poster)
 	a.Get("/:lang", func(c *fiber.Ctx) error { return c.Redirect("/"+c.Params("lang")+"/", fiber.StatusMovedPermanently) })
 	a.Get("/*", a.servePage)
 }
@@ -231,8 +248,9 @@ func requestLog(log *slog.Logger) fiber.Handler {
 // chatProvider is the provider's details in lang, under the names chat
 // messages use.
 func chatProvider(p library.Provider, lang string) map[string]string {
+	in := p.In(lang)
 	return map[string]string{
-		"ProviderName": p.Get(lang, "name"), "ProviderPhone": p.Get(lang, "phone"), "ProviderHours": p.Get(lang, "hours"),
-		"ProviderPromise": p.Get(lang, "promise"), "ProviderTextRelay": p.Get(lang, "textrelay"),
+		"ProviderName": in["name"], "ProviderPhone": in["phone"], "ProviderHours": in["hours"],
+		"ProviderPromise": in["promise"], "ProviderTextRelay": in["textrelay"],
 	}
 }

@@ -88,6 +88,8 @@ func (a *App) prerender() error {
 				v.Title, v.Description = pl.Page.Title, pl.Page.Summary
 				v.Page, v.Fallback, v.FormKey = pl.Page, pl.Fallback, formKeyMarker
 				v.Draft = v.Draft || pl.Page.Draft()
+				v.Footer = a.footer(t, pl.Page, pl.Href, a.cfg.PublicURL)
+				v.BSL = a.bslFor(t, pl.Page)
 				if err := add(pl.Href, variant+":"+pl.Page.ID, l.Tag, "page", v); err != nil {
 					return err
 				}
@@ -101,6 +103,12 @@ func (a *App) prerender() error {
 			langs.Alternates[i].Href = "/" + langs.Langs[i].Tag + "/languages"
 		}
 		if err := add("/"+l.Tag+"/languages", "languages", l.Tag, "languages", langs); err != nil {
+			return err
+		}
+		videos := a.toolView(t, library.Standard, "/bsl")
+		videos.Title, videos.Description = t.T("ui.bsl.title"), t.T("ui.bsl.intro")
+		videos.Videos = a.videoLinks(l.Tag)
+		if err := add("/"+l.Tag+"/bsl", "bsl", l.Tag, "bsl", videos); err != nil {
 			return err
 		}
 	}

@@ -50,6 +50,13 @@ type view struct {
 	Form       feedbackForm
 	Errors     []fieldError
 	CommentMax int
+
+	// Print and BSL (print.go, bsl.go).
+	Footer *printFooter // the print-only footer of a content page
+	BSL    *bslView     // the page's sign language video
+	Videos []videoLink  // the list of BSL videos
+	Print  *printView   // the print pack form and document
+	Poster *posterView
 }
 
 type alternate struct{ Lang, Href string }
@@ -107,13 +114,15 @@ func parseTemplates(versions map[string]string) (templates, error) {
 			}
 			return "/static/" + p + "?v=" + h, nil
 		},
+		"media": mediaURL,
+		"qr":    qrURL,
 	}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html")
 	if err != nil {
 		return nil, err
 	}
 	t := templates{}
-	for _, name := range []string{"home", "page", "languages", "message", "chat"} {
+	for _, name := range []string{"home", "page", "languages", "message", "chat", "bsl", "print", "pack", "poster"} {
 		clone, err := layout.Clone()
 		if err != nil {
 			return nil, err

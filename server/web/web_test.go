@@ -127,8 +127,9 @@ func TestSitemapListsEveryPageAndEachAnswers(t *testing.T) {
 	}
 	langs, _ := locale.Load(locales.FS)
 	pages, _ := library.Load(content.FS)
-	// Per language: two start pages, the language page, every page in both variants.
-	want := len(langs.Languages()) * (3 + 2*len(pages.IDs()))
+	// Per language: two start pages, the language page, the BSL video list,
+	// every page in both variants.
+	want := len(langs.Languages()) * (4 + 2*len(pages.IDs()))
 	if len(set.URLs) != want {
 		t.Errorf("sitemap has %d URLs, want %d", len(set.URLs), want)
 	}
