@@ -50,7 +50,7 @@ type printView struct {
 	Languages []choice
 	Variants  []choice
 	Sheets    []sheet
-	Query     string           // the chosen options, to link back to the form
+	Query     string            // the chosen options, to link back to the form
 	Provider  map[string]string // on the cover, so the pack says whom to contact
 }
 
