@@ -225,3 +225,24 @@ func TestNotFoundIsAPageInTheReadersLanguage(t *testing.T) {
 		t.Errorf("404 page: %d %.300s", r.code, r.body)
 	}
 }
+
+// Every picture a chat flow names exists, so easy-read chat never shows a
+// broken image.
+func TestChatFlowPicturesExist(t *testing.T) {
+	flows, err := fs.Glob(content.FS, "flows/*.yaml")
+	if err != nil || len(flows) == 0 {
+		t.Fatalf("no flows: %v", err)
+	}
+	picture := regexp.MustCompile(`picture:\s*([A-Za-z0-9_.-]+)`)
+	for _, f := range flows {
+		b, err := fs.ReadFile(content.FS, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range picture.FindAllStringSubmatch(string(b), -1) {
+			if _, err := fs.Stat(static.FS, "pictures/"+m[1]); err != nil {
+				t.Errorf("content/%s names picture %q, which is not in static/pictures", f, m[1])
+			}
+		}
+	}
+}
