@@ -97,7 +97,6 @@ func (l *Library) Serves(name string) bool { return l.files[name] }
 var (
 	idPattern   = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 	langPattern = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]+)*$`)
-	yamlLine    = regexp.MustCompile(`line (\d+)`)
 )
 
 // entry is one manifest entry as written.
@@ -127,7 +126,7 @@ func Load(media fs.FS, name string) (*Library, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
-		return nil, &library.ContentError{File: name, Line: yamlErrLine(err), Msg: "not valid YAML: " + err.Error()}
+		return nil, &library.ContentError{File: name, Line: library.YAMLErrLine(err), Msg: "not valid YAML: " + err.Error()}
 	}
 	if len(doc.Content) == 0 {
 		return lib, nil // only comments
@@ -276,15 +275,6 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func yamlErrLine(err error) int {
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		var n int
-		fmt.Sscan(m[1], &n)
-		return n
-	}
-	return 1
 }
 
 // ContentType is the media type a served file gets, by extension.

@@ -67,7 +67,7 @@ func parseFrontMatter(file string, fm []byte) (frontMatter, error) {
 	var doc yaml.Node
 	var out frontMatter
 	if err := yaml.Unmarshal(fm, &doc); err != nil {
-		return out, &ContentError{file, yamlErrLine(err) + 1, "front matter is not valid YAML: " + err.Error()}
+		return out, &ContentError{file, YAMLErrLine(err) + 1, "front matter is not valid YAML: " + err.Error()}
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return out, &ContentError{file, 2, "front matter must be a list of key: value lines"}
@@ -87,7 +87,7 @@ func parseFrontMatter(file string, fm []byte) (frontMatter, error) {
 		}
 	}
 	if err := m.Decode(&out); err != nil {
-		return out, &ContentError{file, yamlErrLine(err) + 1, "front matter: " + err.Error()}
+		return out, &ContentError{file, YAMLErrLine(err) + 1, "front matter: " + err.Error()}
 	}
 	bad := func(key, msg string) error { return &ContentError{file, seen[key], msg} }
 	switch {
@@ -114,7 +114,9 @@ func parseFrontMatter(file string, fm []byte) (frontMatter, error) {
 	return out, nil
 }
 
-func yamlErrLine(err error) int {
+// YAMLErrLine is the line a yaml.v3 error names (1 if none), so every
+// content file's errors can point at the line to fix.
+func YAMLErrLine(err error) int {
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		var n int
 		fmt.Sscan(m[1], &n)

@@ -221,10 +221,10 @@ func LoadProvider(fsys fs.FS) (Provider, error) {
 	}
 	values := map[string]any{}
 	if err := yaml.Unmarshal(src, &values); err != nil {
-		return Provider{}, &ContentError{file, yamlErrLine(err), err.Error()}
+		return Provider{}, &ContentError{file, YAMLErrLine(err), err.Error()}
 	}
 	if err := yaml.Unmarshal(src, &raw); err != nil {
-		return Provider{}, &ContentError{file, yamlErrLine(err), "translations: " + err.Error()}
+		return Provider{}, &ContentError{file, YAMLErrLine(err), "translations: " + err.Error()}
 	}
 	p := Provider{values: map[string]string{}, langs: raw.Translations}
 	for k, v := range values {
