@@ -99,6 +99,9 @@ var (
 
 // checkField validates and normalises a field answer.
 func checkField(n *Node, v string, now time.Time) (string, bool) {
+	if n.Rule == "phone" || n.Rule == "date" {
+		v = asciiDigits(v)
+	}
 	switch n.Rule {
 	case "phone":
 		// UK numbers, spaces and brackets allowed; 18001 text relay prefix too.
@@ -130,4 +133,23 @@ func checkField(n *Node, v string, now time.Time) (string, bool) {
 		return v, strings.IndexFunc(v, func(r rune) bool { return r >= '0' && r <= '9' }) < 0
 	}
 	return v, true
+}
+
+// digitZeros are the zero digits of the scripts people here type numbers in:
+// Arabic-Indic, Extended Arabic-Indic (Urdu), Devanagari, Bengali, Gurmukhi,
+// Gujarati and fullwidth. Each script's digits run 0-9 from its zero.
+var digitZeros = []rune{0x0660, 0x06F0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0xFF10}
+
+// asciiDigits writes digits typed in any of those scripts as 0-9, so a phone
+// number or date typed in Bengali or Urdu digits is understood and stored in
+// a form staff can dial.
+func asciiDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		for _, z := range digitZeros {
+			if r >= z && r <= z+9 {
+				return '0' + (r - z)
+			}
+		}
+		return r
+	}, s)
 }

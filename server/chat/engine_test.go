@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 )
 
 // at returns a state parked on a node, as if the person had got there.
@@ -414,5 +415,33 @@ func TestUnmatchedTextKeepsTheStep(t *testing.T) {
 	got, outs := stepOK(t, e, at("eligibility", "situation", nil), Input{Kind: InText, Value: "bananas"})
 	if got.Node != "situation" || ids(outs, OutMessage)[0] != msgTopicNone || !slices.Contains(choiceValues(outs), "detained") {
 		t.Errorf("at %s, outputs %+v", got.Node, outs)
+	}
+}
+
+func TestFieldsAcceptDigitsInEveryScript(t *testing.T) {
+	phone, date := &Node{Rule: "phone"}, &Node{Rule: "date"}
+	now := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		node *Node
+		in   string
+		want string
+		ok   bool
+	}{
+		{"ASCII phone", phone, "07700 900123", "07700 900123", true},
+		{"Bengali phone", phone, "০৭৭০০ ৯০০১২৩", "07700 900123", true},
+		{"Urdu phone", phone, "۰۷۷۰۰ ۹۰۰۱۲۳", "07700 900123", true},
+		{"Arabic-Indic phone", phone, "٠٧٧٠٠ ٩٠٠١٢٣", "07700 900123", true},
+		{"Gujarati phone", phone, "૦૭૭૦૦ ૯૦૦૧૨૩", "07700 900123", true},
+		{"Gurmukhi phone", phone, "੦੭੭੦੦ ੯੦੦੧੨੩", "07700 900123", true},
+		{"letters are still refused", phone, "call me", "", false},
+		{"Bengali date", date, "০১/১২/২০২৬", "2026-12-01", true},
+		{"Arabic-Indic date", date, "٠١/١٢/٢٠٢٦", "2026-12-01", true},
+	}
+	for _, tt := range tests {
+		got, ok := checkField(tt.node, tt.in, now)
+		if ok != tt.ok || (ok && got != tt.want) {
+			t.Errorf("%s: checkField(%q) = %q, %v; want %q, %v", tt.name, tt.in, got, ok, tt.want, tt.ok)
+		}
 	}
 }
