@@ -12,6 +12,7 @@ import (
 	"net"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -34,6 +35,8 @@ type DB struct {
 	// refs is where references come from; nil means crypto/rand. Tests set it to force
 	// a collision.
 	refs io.Reader
+	// clock replaces time.Now (see WithClock); nil means the real time.
+	clock func() time.Time
 }
 
 var _ store.Store = (*DB)(nil)
@@ -41,7 +44,15 @@ var _ store.Store = (*DB)(nil)
 // Option changes how Open behaves.
 type Option func(*options)
 
-type options struct{ migrate bool }
+type options struct {
+	migrate bool
+	clock   func() time.Time
+}
+
+// WithClock makes the store stamp records with clock() instead of time.Now, so
+// tests can build a history (referrals made months ago, contacts days later) that
+// retention and monitoring must handle.
+func WithClock(clock func() time.Time) Option { return func(o *options) { o.clock = clock } }
 
 // WithoutMigrate makes Open skip Migrate, for deployments where a separate step (or a
 // role with DDL rights) runs migrations and the server's role may not change the schema.
@@ -64,7 +75,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", mapErr(err))
 	}
-	db := &DB{pool: pool}
+	db := &DB{pool: pool, clock: o.clock}
 	// pgxpool connects lazily; fail at start-up, not on the first person's request.
 	if err := db.Ping(ctx); err != nil {
 		pool.Close()
@@ -133,11 +144,11 @@ func (db *DB) AddFeedback(ctx context.Context, f store.Feedback) (store.Feedback
 	// commit and then insert nothing, so exactly one row exists per key without a
 	// serializable transaction. RETURNING gives no row in that case.
 	row := db.pool.QueryRow(ctx, `INSERT INTO feedback
-		(idempotency_key, page_id, lang, variant, helpful, comment)
-		VALUES ($1, $2, $3, $4, $5, $6)
+		(idempotency_key, page_id, lang, variant, helpful, comment, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (idempotency_key) DO NOTHING
 		RETURNING `+feedbackColumns,
-		f.Key, f.PageID, f.Lang, f.Variant, f.Helpful, f.Comment)
+		f.Key, f.PageID, f.Lang, f.Variant, f.Helpful, f.Comment, db.now())
 	saved, err := scanFeedback(row)
 	if err == nil {
 		return saved, true, nil
