@@ -68,7 +68,7 @@ var svg = template.Must(template.New("svg").Parse(
 </svg>`))
 
 type bar struct {
-	Label, Text                 string
+	Label, Text                    string
 	X, Y, W, LabelX, ValueX, TextY string
 }
 
