@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/imha-advocacy/imha/server/charts"
+	"github.com/imha-advocacy/imha/server/referral"
 )
 
 //go:embed report.html
@@ -47,6 +48,8 @@ var page = template.Must(template.New("report.html").Funcs(template.FuncMap{
 		return m
 	},
 	"prepend": func(g Group, gs []Group) []Group { return append([]Group{g}, gs...) },
+	"kinds":   func() []referral.Kind { return referral.Kinds },
+	"sources": func() []referral.Source { return SourceOrder },
 	"pct":     pctText,
 	"days": func(d float64) string {
 		if d < 0 {

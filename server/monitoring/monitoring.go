@@ -68,6 +68,10 @@ type Group struct {
 	WithinPromise int
 	// MedianWorkingDays to first contact among the contacted; -1 if none.
 	MedianWorkingDays float64
+	// Kinds and Sources count the group's referrals by referral.Kinds and
+	// SourceOrder, so each breakdown shows how that group's referrals came.
+	Kinds   [4]int
+	Sources [6]int
 }
 
 // ContactedShare is Contacted / Referrals, or 0.
@@ -109,6 +113,13 @@ type Report struct {
 
 // FlagKeys are the flags in report order.
 var FlagKeys = referral.Flags(1<<32 - 1).Names()
+
+func init() {
+	// Group's arrays must have a place for every kind and channel.
+	if len(Group{}.Kinds) != len(referral.Kinds) || len(Group{}.Sources) != len(SourceOrder) {
+		panic("monitoring: Group.Kinds or Group.Sources is out of step with referral.Kinds or SourceOrder")
+	}
+}
 
 // Build reads the facts for [from, to) and computes the report at time now.
 func Build(ctx context.Context, s store.RecordStore, from, to, now time.Time, c Config) (Report, error) {
@@ -178,7 +189,7 @@ func Compute(f store.Facts, fb []store.FeedbackCount, from, to, now time.Time, c
 	for _, k := range referral.Kinds {
 		r.ByKind = append(r.ByKind, Count{Key: string(k), N: kinds[string(k)]})
 	}
-	for _, s := range sourceOrder {
+	for _, s := range SourceOrder {
 		r.BySource = append(r.BySource, Count{Key: string(s), N: sources[string(s)]})
 	}
 	r.All = all.done()
@@ -216,8 +227,8 @@ func Compute(f store.Facts, fb []store.FeedbackCount, from, to, now time.Time, c
 	return r
 }
 
-// sourceOrder lists channels, the people-facing ones first.
-var sourceOrder = []referral.Source{referral.SourceKiosk, referral.SourceChat, referral.SourceWebForm,
+// SourceOrder lists channels, the people-facing ones first.
+var SourceOrder = []referral.Source{referral.SourceKiosk, referral.SourceChat, referral.SourceWebForm,
 	referral.SourceStaff, referral.SourceMHAOfficeAPI, referral.SourceCSV}
 
 // measurement is one referral judged against the promise.
@@ -249,6 +260,12 @@ type acc struct {
 
 func (a *acc) add(rf store.ReferralFact, m measurement) {
 	a.g.Referrals++
+	if i := slices.Index(referral.Kinds, rf.Kind); i >= 0 {
+		a.g.Kinds[i]++
+	}
+	if i := slices.Index(SourceOrder, rf.Source); i >= 0 {
+		a.g.Sources[i]++
+	}
 	if rf.Kind == referral.KindAutomatic {
 		a.g.Automatic++
 	}
