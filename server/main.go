@@ -5,6 +5,7 @@
 //	go run ./server migrate    apply database migrations and exit
 //	go run ./server healthcheck  exit 0 if the server on PORT answers /healthz (for Docker)
 //	go run ./server check-content  check the content (file:line for each problem) and print coverage
+//	go run ./server purge [-dry-run] [-months N]  delete records past retention (RETENTION_MONTHS after last contact)
 package main
 
 import (
@@ -70,11 +71,13 @@ func run(args []string, log *slog.Logger) error {
 		return healthcheck(cfg)
 	case "check-content":
 		return checkContent(cfg, os.Stdout, os.Stderr)
+	case "purge":
+		return purge(ctx, cfg, args[1:], os.Stdout, time.Now())
 	case "help", "-h", "--help":
-		fmt.Println("usage: server [serve|migrate|healthcheck|check-content]")
+		fmt.Println("usage: server [serve|migrate|healthcheck|check-content|purge [-dry-run] [-months N]]")
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate, healthcheck or check-content)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate, healthcheck, check-content or purge)", cmd)
 	}
 }
 

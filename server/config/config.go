@@ -23,7 +23,13 @@ type Config struct {
 	PublicURL       string        // PUBLIC_URL: base of absolute links, e.g. https://advocacy.example
 	Origins         []string      // ALLOWED_ORIGINS: extra origins allowed to post and open websockets
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT, default 20s: how long in-flight requests get on SIGTERM
+	// RetentionMonths is RETENTION_MONTHS, default 14 (POhWER's policy): `purge`
+	// deletes records this many months after last contact.
+	RetentionMonths int
 }
+
+// DefaultRetentionMonths follows POhWER: records are deleted 14 months after last contact.
+const DefaultRetentionMonths = 14
 
 // FromEnv reads the configuration; a malformed value is an error that names
 // the variable, never a silent default.
@@ -31,7 +37,7 @@ func FromEnv() (Config, error) { return parse(os.Getenv) }
 
 func parse(getenv func(string) string) (Config, error) {
 	c := Config{
-		Port: 8080, DataDir: "./data", ShutdownTimeout: 20 * time.Second,
+		Port: 8080, DataDir: "./data", ShutdownTimeout: 20 * time.Second, RetentionMonths: DefaultRetentionMonths,
 		DatabaseURL: getenv("DATABASE_URL"), ContentDir: getenv("CONTENT_DIR"),
 		LocalesDir: getenv("LOCALES_DIR"), StaticDir: getenv("STATIC_DIR"), MediaDir: getenv("MEDIA_DIR"),
 	}
@@ -68,6 +74,14 @@ func parse(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("SHUTDOWN_TIMEOUT=%q: want a duration like 20s", v)
 		}
 		c.ShutdownTimeout = d
+	}
+	if v := getenv("RETENTION_MONTHS"); v != "" {
+		// At least a month: a typo of 0 must not delete everything.
+		m, err := strconv.Atoi(v)
+		if err != nil || m < 1 || m > 1200 {
+			return c, fmt.Errorf("RETENTION_MONTHS=%q: want a number of months from 1 to 1200", v)
+		}
+		c.RetentionMonths = m
 	}
 	return c, nil
 }

@@ -14,8 +14,12 @@ func TestParse(t *testing.T) {
 		wantErr string
 	}{
 		{"defaults", nil, func(c Config) bool {
-			return c.Port == 8080 && c.DataDir == "./data" && c.DatabaseURL == "" && c.ShutdownTimeout == 20*time.Second
+			return c.Port == 8080 && c.DataDir == "./data" && c.DatabaseURL == "" && c.ShutdownTimeout == 20*time.Second &&
+				c.RetentionMonths == 14
 		}, ""},
+		{"retention", map[string]string{"RETENTION_MONTHS": "24"}, func(c Config) bool { return c.RetentionMonths == 24 }, ""},
+		{"retention zero", map[string]string{"RETENTION_MONTHS": "0"}, nil, "RETENTION_MONTHS"},
+		{"retention words", map[string]string{"RETENTION_MONTHS": "14 months"}, nil, "RETENTION_MONTHS"},
 		{"all set", map[string]string{"PORT": "9000", "DATA_DIR": "/var/lib/imha", "DATABASE_URL": "postgres://x", "PUBLIC_URL": "https://a.example/", "ALLOWED_ORIGINS": "https://k.example, http://localhost:3000", "SHUTDOWN_TIMEOUT": "5s"},
 			func(c Config) bool {
 				return c.Port == 9000 && c.DataDir == "/var/lib/imha" && c.DatabaseURL == "postgres://x" && c.PublicURL == "https://a.example" && len(c.Origins) == 2 && c.ShutdownTimeout == 5*time.Second

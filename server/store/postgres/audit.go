@@ -25,7 +25,7 @@ func (db *DB) AppendAudit(ctx context.Context, e referral.AuditEntry) (referral.
 	if err := e.Validate(); err != nil {
 		return referral.AuditEntry{}, err
 	}
-	e.At = now()
+	e.At = db.now()
 	err := db.pool.QueryRow(ctx, `INSERT INTO audit_log (actor, action, subject, detail, at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
 		e.Actor, e.Action, e.Subject, e.Detail, e.At).Scan(&e.ID)
 	if err != nil {
@@ -71,7 +71,7 @@ func (db *DB) AddOptOut(ctx context.Context, o referral.OptOut) (referral.OptOut
 		return referral.OptOut{}, err
 	}
 	o.ID, o.RevokedAt, o.RevokedBy = 0, time.Time{}, ""
-	o.CreatedAt = now()
+	o.CreatedAt = db.now()
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO optouts (person_name, ward, hospital, reference, reason, recorded_by, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
@@ -103,7 +103,7 @@ func (db *DB) RevokeOptOut(ctx context.Context, id int64, actor string) (referra
 		case !o.Active():
 			return store.ErrConflict
 		}
-		o.RevokedAt, o.RevokedBy = now(), actor
+		o.RevokedAt, o.RevokedBy = db.now(), actor
 		if _, err := tx.Exec(ctx, `UPDATE optouts SET revoked_at = $1, revoked_by = $2 WHERE id = $3`, o.RevokedAt, actor, id); err != nil {
 			return err
 		}

@@ -33,7 +33,7 @@ func (db *DB) SaveChatSession(ctx context.Context, token string, state []byte, v
 	var next int64
 	err := db.pool.QueryRow(ctx, `UPDATE chat_sessions SET state = $1, version = version + 1, expires_at = $2
 		WHERE token = $3 AND version = $4 AND expires_at > $5 RETURNING version`,
-		state, expiresAt, token, version, now()).Scan(&next)
+		state, expiresAt, token, version, db.now()).Scan(&next)
 	if err == nil {
 		return next, nil
 	}
@@ -42,7 +42,7 @@ func (db *DB) SaveChatSession(ctx context.Context, token string, state []byte, v
 	}
 	// Nothing updated: tell "gone" from "changed by someone else".
 	var live bool
-	err = db.pool.QueryRow(ctx, `SELECT expires_at > $2 FROM chat_sessions WHERE token = $1`, token, now()).Scan(&live)
+	err = db.pool.QueryRow(ctx, `SELECT expires_at > $2 FROM chat_sessions WHERE token = $1`, token, db.now()).Scan(&live)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows) || err == nil && !live:
 		return 0, store.ErrNotFound

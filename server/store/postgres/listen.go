@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -60,11 +59,9 @@ func (db *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, fn func(int64
 		if err != nil {
 			return err
 		}
-		id, err := strconv.ParseInt(n.Payload, 10, 64)
-		if err != nil || id <= 0 {
-			fn(store.Requery) // not ours to interpret: be safe and re-read
-			continue
+		// A batch of ids; anything we cannot read means re-read everything.
+		for _, id := range parsePayload(n.Payload) {
+			fn(id)
 		}
-		fn(id)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -26,6 +27,16 @@ func open(t *testing.T) store.Store {
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, open)
+}
+
+func TestConformanceClocked(t *testing.T) {
+	storetest.RunClocked(t, func(t *testing.T, now func() time.Time) store.Store {
+		db, err := postgres.Open(t.Context(), pgtest.NewDatabase(t), postgres.WithClock(now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	})
 }
 
 func TestMigrate(t *testing.T) {

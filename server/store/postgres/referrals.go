@@ -27,10 +27,17 @@ const notifyChannel = "referrals"
 const referralColumns = `id, reference, idempotency_key, status, advocate_id, flags, priority, version, body,
 	created_at, updated_at, acknowledged_at, allocated_at, first_contact_at, closed_at`
 
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+// now is the store's clock: UTC, microseconds (what both databases keep).
+func (db *DB) now() time.Time {
+	t := time.Now()
+	if db.clock != nil {
+		t = db.clock()
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
 
 func (db *DB) AddReferral(ctx context.Context, r referral.Referral) (referral.Referral, bool, error) {
-	in, err := store.Intake(r, now())
+	in, err := store.Intake(r, db.now())
 	if err != nil {
 		return referral.Referral{}, false, err
 	}
@@ -43,15 +50,10 @@ func (db *DB) AddReferral(ctx context.Context, r referral.Referral) (referral.Re
 		if err != nil {
 			return referral.Referral{}, false, fmt.Errorf("postgres: add referral: %w", err)
 		}
-		var saved referral.Referral
-		var created bool
-		err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-			saved, created, err = insertReferral(ctx, tx, in, body)
-			return err
-		})
+		saved, created, err := db.insertReferral(ctx, in, body)
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "referrals_reference_key" {
-			continue // the whole transaction rolled back; try another reference
+			continue // the statement rolled back as a whole; try another reference
 		}
 		if errors.Is(err, store.ErrKeyConflict) {
 			return referral.Referral{}, false, err
@@ -59,25 +61,41 @@ func (db *DB) AddReferral(ctx context.Context, r referral.Referral) (referral.Re
 		if err != nil {
 			return referral.Referral{}, false, fmt.Errorf("postgres: add referral: %w", mapErr(err))
 		}
+		if created {
+			db.notes.notify(saved.ID)
+		}
 		return saved, created, nil
 	}
 	return referral.Referral{}, false, fmt.Errorf("postgres: add referral: no free reference after %d attempts", referenceAttempts)
 }
 
-func insertReferral(ctx context.Context, tx pgx.Tx, in referral.Referral, body []byte) (referral.Referral, bool, error) {
-	// ON CONFLICT DO NOTHING makes a concurrent duplicate wait for the first insert to
-	// commit and then insert nothing, so one row exists per key without SERIALIZABLE.
+// insertReferral writes the referral and its audit entry in one statement: a
+// statement is its own transaction, so they still commit together, and it costs one
+// round trip instead of four (BEGIN, two INSERTs, COMMIT). The notification follows
+// the commit (see notifier).
+//
+// ON CONFLICT DO NOTHING makes a concurrent duplicate wait for the first insert to
+// commit and then insert nothing, so one row exists per key without SERIALIZABLE.
+// The data-modifying CTEs run only for the row actually inserted.
+func (db *DB) insertReferral(ctx context.Context, in referral.Referral, body []byte) (referral.Referral, bool, error) {
 	var id int64
-	err := tx.QueryRow(ctx, `INSERT INTO referrals
-		(reference, idempotency_key, kind, status, ward, source, flags, priority, queue_rank, version, body, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-		ON CONFLICT (idempotency_key) DO NOTHING
-		RETURNING id`,
+	err := db.pool.QueryRow(ctx, `WITH ins AS (
+			INSERT INTO referrals
+			(reference, idempotency_key, kind, status, ward, source, flags, priority, queue_rank, version, body, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+			ON CONFLICT (idempotency_key) DO NOTHING
+			RETURNING id),
+		audit AS (
+			INSERT INTO audit_log (actor, action, subject, detail, at)
+			SELECT $14, $15, $16, $17, $12 FROM ins)
+		SELECT id FROM ins`,
 		in.Reference, in.IdempotencyKey, in.Kind, in.Status, in.Person.Ward, in.Source,
-		in.Flags, in.Priority, -in.Priority, in.Version, body, in.CreatedAt, in.UpdatedAt).Scan(&id)
+		in.Flags, in.Priority, -in.Priority, in.Version, body, in.CreatedAt, in.UpdatedAt,
+		store.IntakeActor(in), referral.ActionReferralCreated, referral.Subject(in.Reference), string(in.Kind)).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		// A new statement in READ COMMITTED sees the row the conflicting insert committed.
-		first, err := getReferral(ctx, tx, `idempotency_key = $1`, in.IdempotencyKey)
+		// The key exists: a retry, or a reused key. A new statement in READ
+		// COMMITTED sees the row the conflicting insert committed.
+		first, err := getReferral(ctx, db.pool, `idempotency_key = $1`, in.IdempotencyKey)
 		if err != nil {
 			return referral.Referral{}, false, err
 		}
@@ -90,16 +108,6 @@ func insertReferral(ctx context.Context, tx pgx.Tx, in referral.Referral, body [
 		return referral.Referral{}, false, err
 	}
 	in.ID = id
-	if err := appendAudit(ctx, tx, referral.AuditEntry{
-		Actor: store.IntakeActor(in), Action: referral.ActionReferralCreated,
-		Subject: referral.Subject(in.Reference), Detail: string(in.Kind), At: in.CreatedAt,
-	}); err != nil {
-		return referral.Referral{}, false, err
-	}
-	// NOTIFY is delivered at commit, and not at all on rollback.
-	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, notifyChannel, strconv.FormatInt(id, 10)); err != nil {
-		return referral.Referral{}, false, err
-	}
 	return in, true, nil
 }
 
@@ -235,7 +243,7 @@ func (db *DB) change(ctx context.Context, id, version int64,
 		if r.Version != version {
 			return store.ErrConflict
 		}
-		at := now()
+		at := db.now()
 		r, audit, err := fn(r, at)
 		if err != nil {
 			return errRule{err}
@@ -251,15 +259,13 @@ func (db *DB) change(ctx context.Context, id, version int64,
 		if err := appendAudit(ctx, tx, audit); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, notifyChannel, strconv.FormatInt(id, 10)); err != nil {
-			return err
-		}
 		out = r
 		return nil
 	})
 	var rule errRule
 	switch {
 	case err == nil:
+		db.notes.notify(id) // after commit: see notifier
 		return out, nil
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrConflict):
 		return referral.Referral{}, err

@@ -27,7 +27,7 @@ func (db *DB) AppendAudit(ctx context.Context, e referral.AuditEntry) (referral.
 	if err := e.Validate(); err != nil {
 		return referral.AuditEntry{}, err
 	}
-	e.At = now()
+	e.At = db.now()
 	err := db.w.QueryRowContext(ctx, `INSERT INTO audit_log (actor, action, subject, detail, at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
 		e.Actor, e.Action, e.Subject, e.Detail, fmtTime(e.At)).Scan(&e.ID)
 	if err != nil {
@@ -80,7 +80,7 @@ func (db *DB) AddOptOut(ctx context.Context, o referral.OptOut) (referral.OptOut
 		return referral.OptOut{}, err
 	}
 	o.ID, o.RevokedAt, o.RevokedBy = 0, time.Time{}, ""
-	o.CreatedAt = now()
+	o.CreatedAt = db.now()
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return referral.OptOut{}, fmt.Errorf("sqlite: add opt-out: %w", mapErr(err))
@@ -119,7 +119,7 @@ func (db *DB) RevokeOptOut(ctx context.Context, id int64, actor string) (referra
 	case !o.Active():
 		return referral.OptOut{}, store.ErrConflict
 	}
-	o.RevokedAt, o.RevokedBy = now(), actor
+	o.RevokedAt, o.RevokedBy = db.now(), actor
 	if _, err := tx.ExecContext(ctx, `UPDATE optouts SET revoked_at = ?, revoked_by = ? WHERE id = ?`,
 		fmtTime(o.RevokedAt), actor, id); err != nil {
 		return referral.OptOut{}, fmt.Errorf("sqlite: revoke opt-out: %w", mapErr(err))

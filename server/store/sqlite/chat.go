@@ -41,7 +41,7 @@ func (db *DB) SaveChatSession(ctx context.Context, token string, state []byte, v
 		return 0, store.ErrNotFound
 	case err != nil:
 		return 0, fmt.Errorf("sqlite: save chat session: %w", mapErr(err))
-	case exp <= fmtTime(now()):
+	case exp <= fmtTime(db.now()):
 		return 0, store.ErrNotFound
 	case cur != version:
 		return 0, store.ErrConflict

@@ -23,10 +23,17 @@ const referenceAttempts = 5
 const referralColumns = `id, reference, idempotency_key, status, advocate_id, flags, priority, version, body,
 	created_at, updated_at, acknowledged_at, allocated_at, first_contact_at, closed_at`
 
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+// now is the store's clock: UTC, microseconds (what both databases keep).
+func (db *DB) now() time.Time {
+	t := time.Now()
+	if db.clock != nil {
+		t = db.clock()
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
 
 func (db *DB) AddReferral(ctx context.Context, r referral.Referral) (referral.Referral, bool, error) {
-	in, err := store.Intake(r, now())
+	in, err := store.Intake(r, db.now())
 	if err != nil {
 		return referral.Referral{}, false, err
 	}
@@ -257,7 +264,7 @@ func (db *DB) change(ctx context.Context, id, version int64,
 	if r.Version != version {
 		return referral.Referral{}, store.ErrConflict
 	}
-	at := now()
+	at := db.now()
 	r, audit, err := fn(r, at)
 	if err != nil {
 		return referral.Referral{}, err

@@ -52,6 +52,8 @@ type DB struct {
 	// refs is where references come from; nil means crypto/rand. Tests set it to force
 	// a collision.
 	refs io.Reader
+	// clock replaces time.Now (see WithClock); nil means the real time.
+	clock func() time.Time
 }
 
 var _ store.Store = (*DB)(nil)
@@ -62,11 +64,17 @@ type Option func(*options)
 type options struct {
 	migrate     bool
 	busyTimeout time.Duration
+	clock       func() time.Time
 }
 
 // WithoutMigrate makes Open skip Migrate, for tools that must not change the schema
 // (for example a read-only report run against a copy of the file).
 func WithoutMigrate() Option { return func(o *options) { o.migrate = false } }
+
+// WithClock makes the store stamp records with clock() instead of time.Now, so
+// tests can build a history (referrals made months ago, contacts days later) that
+// retention and monitoring must handle.
+func WithClock(clock func() time.Time) Option { return func(o *options) { o.clock = clock } }
 
 // Open opens (creating if needed) the database file at path and its parent directory,
 // and brings the schema up to date with Migrate unless WithoutMigrate is given.
@@ -112,7 +120,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		return nil, err
 	}
 	cp.SetMaxOpenConns(1)
-	db := &DB{w: w, r: r, cp: cp, cpc: make(chan struct{}), cpd: make(chan struct{})}
+	db := &DB{w: w, r: r, cp: cp, cpc: make(chan struct{}), cpd: make(chan struct{}), clock: o.clock}
 	go db.checkpoints(checkpointEvery)
 	if o.migrate {
 		if err := db.Migrate(ctx); err != nil {
@@ -245,7 +253,7 @@ func (db *DB) AddFeedback(ctx context.Context, f store.Feedback) (store.Feedback
 	if err := f.Validate(); err != nil {
 		return store.Feedback{}, false, err
 	}
-	f.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
+	f.CreatedAt = db.now()
 
 	// The single writer connection serializes this with every other write, but a second
 	// server process could share the file, so rely on the UNIQUE constraint, not on Go.

@@ -28,6 +28,16 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, open)
 }
 
+func TestConformanceClocked(t *testing.T) {
+	storetest.RunClocked(t, func(t *testing.T, now func() time.Time) store.Store {
+		db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "imha.db"), sqlite.WithClock(now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	})
+}
+
 func TestMigrate(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "imha.db")
