@@ -664,7 +664,7 @@ func (s *step) result(in Input) {
 }
 
 func (s *step) errorOut(id string, data map[string]string) {
-	s.out = append(s.out, Output{Kind: OutError, ID: id, Data: data})
+	s.out = append(s.out, Output{Kind: OutError, ID: s.easy(id), Data: data})
 }
 
 // easy picks the easy-read variant of a message when the session wants it
