@@ -19,7 +19,7 @@ func TestRender(t *testing.T) {
 		{"english", "en", VariantStandard, at("menu", "start", nil), "Hello. This chat tells you", ""},
 		{"arabic", "ar", VariantStandard, at("menu", "start", nil), "مرحبًا", ""},
 		{"easy read with picture", "en", VariantEasy, at("menu", "start", nil), "Hello. An advocate is a person who helps you", "chat.svg"},
-		{"easy read falls back to standard", "ar", VariantEasy, at("eligibility", "short", nil), "بموجب المواد 4", "clock.svg"},
+		{"easy read falls back to standard", "ar", VariantEasy, at("feedback", "thanks", nil), "شكرًا لك على رأيك.", "check.svg"},
 		{"reference filled in", "en", VariantStandard, State{V: 1, Flow: "optin", Node: "done", Ref: "AB12CD"}, "Thank you. We have told", "check.svg"},
 	}
 	for _, tt := range tests {
