@@ -184,8 +184,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	case <-ctx.Done():
 	}
-	// SIGTERM: stop accepting, let in-flight requests finish, then close the store.
-	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	// SIGTERM: report not ready and keep serving while load balancers notice,
+	// then stop accepting, let in-flight requests finish, and close the store.
+	// Chat sockets simply close: their clients resume the stored session.
+	log.Info("shutting down", "drain", cfg.ShutdownDrain, "timeout", cfg.ShutdownTimeout)
+	app.Drain()
+	time.Sleep(cfg.ShutdownDrain)
 	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}

@@ -23,6 +23,7 @@ type Config struct {
 	PublicURL       string        // PUBLIC_URL: base of absolute links, e.g. https://advocacy.example
 	Origins         []string      // ALLOWED_ORIGINS: extra origins allowed to post and open websockets
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT, default 20s: how long in-flight requests get on SIGTERM
+	ShutdownDrain   time.Duration // SHUTDOWN_DRAIN, default 1s: serving on, /readyz 503, before the listener closes
 	// RetentionMonths is RETENTION_MONTHS, default 14 (POhWER's policy): `purge`
 	// deletes records this many months after last contact.
 	RetentionMonths int
@@ -37,7 +38,7 @@ func FromEnv() (Config, error) { return parse(os.Getenv) }
 
 func parse(getenv func(string) string) (Config, error) {
 	c := Config{
-		Port: 8080, DataDir: "./data", ShutdownTimeout: 20 * time.Second, RetentionMonths: DefaultRetentionMonths,
+		Port: 8080, DataDir: "./data", ShutdownTimeout: 20 * time.Second, ShutdownDrain: time.Second, RetentionMonths: DefaultRetentionMonths,
 		DatabaseURL: getenv("DATABASE_URL"), ContentDir: getenv("CONTENT_DIR"),
 		LocalesDir: getenv("LOCALES_DIR"), StaticDir: getenv("STATIC_DIR"), MediaDir: getenv("MEDIA_DIR"),
 	}
@@ -67,6 +68,13 @@ func parse(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("ALLOWED_ORIGINS: %q is not an origin like https://kiosk.example", o)
 		}
 		c.Origins = append(c.Origins, o)
+	}
+	if v := getenv("SHUTDOWN_DRAIN"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return c, fmt.Errorf("SHUTDOWN_DRAIN=%q: want a duration like 1s (0 for none)", v)
+		}
+		c.ShutdownDrain = d
 	}
 	if v := getenv("SHUTDOWN_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)

@@ -14,7 +14,7 @@ func TestParse(t *testing.T) {
 		wantErr string
 	}{
 		{"defaults", nil, func(c Config) bool {
-			return c.Port == 8080 && c.DataDir == "./data" && c.DatabaseURL == "" && c.ShutdownTimeout == 20*time.Second &&
+			return c.Port == 8080 && c.DataDir == "./data" && c.DatabaseURL == "" && c.ShutdownTimeout == 20*time.Second && c.ShutdownDrain == time.Second &&
 				c.RetentionMonths == 14
 		}, ""},
 		{"retention", map[string]string{"RETENTION_MONTHS": "24"}, func(c Config) bool { return c.RetentionMonths == 24 }, ""},
@@ -29,6 +29,8 @@ func TestParse(t *testing.T) {
 		{"relative public URL", map[string]string{"PUBLIC_URL": "advocacy.example"}, nil, "PUBLIC_URL"},
 		{"origin with path", map[string]string{"ALLOWED_ORIGINS": "https://k.example/kiosk"}, nil, "ALLOWED_ORIGINS"},
 		{"bad timeout", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, nil, "SHUTDOWN_TIMEOUT"},
+		{"bad drain", map[string]string{"SHUTDOWN_DRAIN": "-1s"}, nil, "SHUTDOWN_DRAIN"},
+		{"no drain", map[string]string{"SHUTDOWN_DRAIN": "0s"}, func(c Config) bool { return c.ShutdownDrain == 0 }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -53,12 +54,13 @@ type Config struct {
 // App is the built application.
 type App struct {
 	*fiber.App
-	cfg   Config
-	tmpl  templates
-	pages map[string]prerendered // by URL path
-	paths []sitePath             // every public page, for the sitemap
-	chats *conversations
-	log   *slog.Logger
+	cfg      Config
+	tmpl     templates
+	pages    map[string]prerendered // by URL path
+	paths    []sitePath             // every public page, for the sitemap
+	chats    *conversations
+	draining atomic.Bool // set on SIGTERM: see Drain
+	log      *slog.Logger
 }
 
 // New builds the application and pre-renders every page in every language.

@@ -8,6 +8,11 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// Drain makes /readyz answer 503 while the server goes on serving, so a load
+// balancer sends new visitors elsewhere before the listener closes: closing
+// it resets connections still waiting to be accepted.
+func (a *App) Drain() { a.draining.Store(true) }
+
 func (a *App) healthz(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.SendString("ok")
@@ -17,6 +22,9 @@ func (a *App) healthz(c *fiber.Ctx) error {
 // no one to a server that cannot save what they submit.
 func (a *App) readyz(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	if a.draining.Load() {
+		return c.Status(fiber.StatusServiceUnavailable).SendString("shutting down")
+	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
 	if err := a.cfg.Store.Ping(ctx); err != nil {
