@@ -81,5 +81,6 @@ type Store interface {
 	AuditStore
 	ChatSessionStore
 	ReferralNotifier
+	StaffStore
 	Close() error
 }
