@@ -84,7 +84,6 @@ func testUsers(t *testing.T, s store.Store) {
 	}
 }
 
-
 func testUserValidation(t *testing.T, s store.Store) {
 	c := ctx(t)
 	tests := []struct {
