@@ -5,6 +5,7 @@
 //	go run ./server migrate    apply database migrations and exit
 //	go run ./server healthcheck  exit 0 if the server on PORT answers /healthz (for Docker)
 //	go run ./server check-content  check the content (file:line for each problem) and print coverage
+//	go run ./server user add --email a@b --name "A" --role admin   add a staff account (see user.go)
 package main
 
 import (
@@ -70,11 +71,18 @@ func run(args []string, log *slog.Logger) error {
 		return healthcheck(cfg)
 	case "check-content":
 		return checkContent(cfg, os.Stdout, os.Stderr)
+	case "user":
+		st, err := openStore(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return userCmd(ctx, st, args[1:], os.Stdin, os.Stdout)
 	case "help", "-h", "--help":
-		fmt.Println("usage: server [serve|migrate|healthcheck|check-content]")
+		fmt.Println("usage: server [serve|migrate|healthcheck|check-content|user add]")
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate, healthcheck or check-content)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate, healthcheck, check-content or user)", cmd)
 	}
 }
 
