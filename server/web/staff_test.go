@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -183,8 +184,9 @@ func referForm(kind string) url.Values {
 }
 
 // Every staff route, for every role and for a visitor who is not signed in.
-func TestStaffAuthorizationMatrix(t *testing.T) {
-	st := openSQLite(t)
+func TestStaffAuthorizationMatrix(t *testing.T) { eachStore(t, testStaffAuthorizationMatrix) }
+
+func testStaffAuthorizationMatrix(t *testing.T, st store.Store) {
 	srv := newApp(t, st)
 	roles := []string{"anonymous", store.RoleWardStaff, store.RoleAdvocate, store.RoleCoordinator, store.RoleAdmin}
 	browsers := map[string]*browser{"anonymous": {srv: srv}}
@@ -283,8 +285,9 @@ func statusOnly(t *testing.T, b *browser, path string) int {
 	return res.StatusCode
 }
 
-func TestStaffCSRF(t *testing.T) {
-	st := openSQLite(t)
+func TestStaffCSRF(t *testing.T) { eachStore(t, testStaffCSRF) }
+
+func testStaffCSRF(t *testing.T, st store.Store) {
 	srv := newApp(t, st)
 	b := signIn(t, srv, addAccount(t, st, store.RoleCoordinator, "Casey"))
 	r := newStaffReferral(t, st, "Alex Example")
@@ -325,8 +328,9 @@ func TestStaffCSRF(t *testing.T) {
 	}
 }
 
-func TestStaffLockout(t *testing.T) {
-	st := openSQLite(t)
+func TestStaffLockout(t *testing.T) { eachStore(t, testStaffLockout) }
+
+func testStaffLockout(t *testing.T, st store.Store) {
 	srv := newApp(t, st)
 	a := addAccount(t, st, store.RoleAdvocate, "Avery")
 	for i := 1; i <= staff.MaxFailures; i++ {
@@ -352,8 +356,9 @@ func TestStaffLockout(t *testing.T) {
 	}
 }
 
-func TestStaffSessionFixationAndLogout(t *testing.T) {
-	st := openSQLite(t)
+func TestStaffSessionFixationAndLogout(t *testing.T) { eachStore(t, testStaffSessionFixationAndLogout) }
+
+func testStaffSessionFixationAndLogout(t *testing.T, st store.Store) {
 	srv := newApp(t, st)
 	a := addAccount(t, st, store.RoleAdvocate, "Avery")
 	planted := staff.NewToken()
@@ -395,8 +400,9 @@ func TestStaffSessionFixationAndLogout(t *testing.T) {
 }
 
 // Hostile text from a patient or a colleague is shown as text in every staff view.
-func TestStaffEscapesHostileText(t *testing.T) {
-	st := openSQLite(t)
+func TestStaffEscapesHostileText(t *testing.T) { eachStore(t, testStaffEscapesHostileText) }
+
+func testStaffEscapesHostileText(t *testing.T, st store.Store) {
 	srv := newApp(t, st)
 	admin := signIn(t, srv, addAccount(t, st, store.RoleAdmin, hostile))
 	ward := signIn(t, srv, addAccount(t, st, store.RoleWardStaff, "Wren"))
@@ -451,8 +457,9 @@ func queueLen(t *testing.T, st store.Store) int {
 	return len(page)
 }
 
-func TestStaffCSVImportIsAllOrNothing(t *testing.T) {
-	st := openSQLite(t)
+func TestStaffCSVImportIsAllOrNothing(t *testing.T) { eachStore(t, testStaffCSVImportIsAllOrNothing) }
+
+func testStaffCSVImportIsAllOrNothing(t *testing.T, st store.Store) {
 	srv := newApp(t, st)
 	b := signIn(t, srv, addAccount(t, st, store.RoleCoordinator, "Casey"))
 	if _, err := st.AddOptOut(context.Background(), referral.OptOut{PersonName: "Olive Out", Ward: "Willow", RecordedBy: "system"}); err != nil {
@@ -485,8 +492,9 @@ func TestStaffCSVImportIsAllOrNothing(t *testing.T) {
 	}
 }
 
-func TestStaffAPIIsIdempotent(t *testing.T) {
-	st := openSQLite(t)
+func TestStaffAPIIsIdempotent(t *testing.T) { eachStore(t, testStaffAPIIsIdempotent) }
+
+func testStaffAPIIsIdempotent(t *testing.T, st store.Store) {
 	srv := newApp(t, st)
 	key := staff.NewToken()
 	if _, err := st.CreateAPIKey(context.Background(), store.APIKey{Name: "MHA office", KeyHash: staff.HashToken(key), CreatedBy: "staff:1"}); err != nil {
@@ -537,8 +545,9 @@ func TestStaffAPIIsIdempotent(t *testing.T) {
 	}
 }
 
-func TestStaffReferralWorkflow(t *testing.T) {
-	st := openSQLite(t)
+func TestStaffReferralWorkflow(t *testing.T) { eachStore(t, testStaffReferralWorkflow) }
+
+func testStaffReferralWorkflow(t *testing.T, st store.Store) {
 	srv := newApp(t, st)
 	coord := signIn(t, srv, addAccount(t, st, store.RoleCoordinator, "Casey"))
 	adv := addAccount(t, st, store.RoleAdvocate, "Avery Advocate")
@@ -618,4 +627,70 @@ func TestWorkingDays(t *testing.T) {
 			t.Errorf("now %v: due %v late %v", tt.now, p.Due, p.Late)
 		}
 	}
+}
+
+// eachStore runs a staff test against both backends.
+func eachStore(t *testing.T, fn func(t *testing.T, st store.Store)) {
+	for _, s := range stores {
+		t.Run(s.name, func(t *testing.T) { fn(t, s.open(t)) })
+	}
+}
+
+// The live queue hears of a new referral by its id alone.
+func TestStaffQueueEvents(t *testing.T) { eachStore(t, testStaffQueueEvents) }
+
+func testStaffQueueEvents(t *testing.T, st store.Store) {
+	srv := newApp(t, st)
+	b := signIn(t, srv, addAccount(t, st, store.RoleAdvocate, "Avery"))
+	req, _ := http.NewRequest(http.MethodGet, srv.base+"/staff/queue/events", nil)
+	for k, v := range b.headers(nil) {
+		req.Header.Set(k, v)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+	defer cancel()
+	res, err := client.Do(req.WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	wait := func(want string) {
+		t.Helper()
+		for l := range lines {
+			if l == want {
+				return
+			}
+		}
+		t.Fatalf("stream ended before %q", want)
+	}
+	wait("event: requery")
+	// The listener may start just after the first event; keep adding until one is heard.
+	add := newStaffReferral(t, st, "Alex Example") // valid content to copy
+	go func() {
+		for i := 0; i < 3 && ctx.Err() == nil; i++ {
+			time.Sleep(300 * time.Millisecond)
+			r := add.Content()
+			r.IdempotencyKey = staffKey()
+			_, _, _ = st.AddReferral(ctx, r) // a failure shows as no event below
+		}
+	}()
+	for l := range lines {
+		if strings.HasPrefix(l, "data: ") && l != "data: 0" {
+			if strings.Contains(l, "Alex") {
+				t.Fatalf("event carries patient data: %q", l)
+			}
+			return
+		}
+	}
+	t.Fatal("no change event")
 }
