@@ -62,7 +62,9 @@ func newStaffState(versions map[string]string, st store.ReferralNotifier) (*staf
 	if err != nil {
 		return nil, err
 	}
-	s := &staffState{tmpl: map[string]*template.Template{}, ips: staff.NewIPLimiter(20, 30*time.Second), now: time.Now,
+	// Generous per address, because behind a proxy every client shares one; the
+	// per-account lockout is the real limit.
+	s := &staffState{tmpl: map[string]*template.Template{}, ips: staff.NewIPLimiter(20, 3*time.Second), now: time.Now,
 		queue: newQueueHub(st)}
 	for _, name := range []string{"login", "queue", "referral", "refer", "import", "apikeys", "users", "message"} {
 		clone, err := layout.Clone()
