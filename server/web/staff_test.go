@@ -694,3 +694,38 @@ func testStaffQueueEvents(t *testing.T, st store.Store) {
 	}
 	t.Fatal("no change event")
 }
+
+// The queue pages by keyset: the Next link carries an opaque cursor and the filters,
+// and no referral appears on two pages.
+func TestStaffQueuePages(t *testing.T) {
+	st := openSQLite(t)
+	srv := newApp(t, st)
+	b := signIn(t, srv, addAccount(t, st, store.RoleAdvocate, "Avery"))
+	for i := 0; i < 51; i++ {
+		newStaffReferral(t, st, "Alex Example")
+	}
+	refLink := regexp.MustCompile(`<a href="/staff/referrals/(\d+)">`)
+	next := regexp.MustCompile(`<a href="(/staff/queue\?[^"]+)">Next page</a>`)
+	first := b.get(t, "/staff/queue?ward=Willow")
+	m := next.FindStringSubmatch(first.body)
+	if first.code != 200 || m == nil {
+		t.Fatalf("first page: %d, next link %v", first.code, m)
+	}
+	u := strings.ReplaceAll(m[1], "&amp;", "&")
+	if !strings.Contains(u, "ward=Willow") || !strings.Contains(u, "after=") {
+		t.Errorf("next link %q lacks the filter or cursor", u)
+	}
+	second := b.get(t, u)
+	seen := map[string]bool{}
+	for _, p := range []response{first, second} {
+		for _, id := range refLink.FindAllStringSubmatch(p.body, -1) {
+			if seen[id[1]] {
+				t.Errorf("referral %s on two pages", id[1])
+			}
+			seen[id[1]] = true
+		}
+	}
+	if len(seen) != 51 || next.MatchString(second.body) {
+		t.Errorf("%d referrals over two pages, want 51 and no third page", len(seen))
+	}
+}

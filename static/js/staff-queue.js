@@ -8,6 +8,9 @@
     return;
   }
   var fragment = box.getAttribute("data-fragment");
+  // Announce an update in one short sentence, not by re-reading the whole table.
+  var status = document.getElementById("queue-status");
+  var last = null; // the table as last fetched: the first fetch only sets it
   var busy = false;
   var again = false;
 
@@ -19,12 +22,19 @@
     busy = true;
     fetch(fragment, { credentials: "same-origin", cache: "no-store" })
       .then(function (res) {
-        return res.ok ? res.text() : null;
+        // A redirect means the session ended: leave the table as it is.
+        return res.ok && !res.redirected ? res.text() : null;
       })
       .then(function (html) {
         // Keep focus where it is if the person is inside the table.
-        if (html !== null && !box.contains(document.activeElement)) {
-          box.innerHTML = html;
+        if (html === null || html === last || box.contains(document.activeElement)) {
+          return;
+        }
+        var first = last === null;
+        last = html;
+        box.innerHTML = html;
+        if (!first && status) {
+          status.textContent = status.getAttribute("data-updated");
         }
       })
       .catch(function () {})
