@@ -112,6 +112,9 @@ type StaffStore interface {
 	TouchSession(ctx context.Context, tokenHash string, now time.Time) error
 	// DeleteSession removes the session; no error if it is already gone.
 	DeleteSession(ctx context.Context, tokenHash string) error
+	// PurgeStaffSessions deletes sessions whose absolute expiry is at or before now
+	// and returns how many.
+	PurgeStaffSessions(ctx context.Context, now time.Time) (int64, error)
 
 	// CreateAPIKey stores k and audits it (actor k.CreatedBy).
 	CreateAPIKey(ctx context.Context, k APIKey) (APIKey, error)

@@ -369,6 +369,10 @@ func (a *App) login(c *fiber.Ctx) error {
 	if err := a.cfg.Store.ClearLoginFailures(ctx, u.ID); err != nil {
 		return err
 	}
+	// Sign-ins are rare enough to carry the clean-up of expired sessions.
+	if _, err := a.cfg.Store.PurgeStaffSessions(ctx, now); err != nil {
+		a.log.Warn("expired staff sessions not purged", "err", err)
+	}
 	// A new token at every sign-in, and the old session (if any) ended: a token
 	// planted before sign-in is never promoted (session fixation).
 	if old := c.Cookies(staffCookie); old != "" {

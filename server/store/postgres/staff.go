@@ -213,6 +213,14 @@ func (db *DB) DeleteSession(ctx context.Context, tokenHash string) error {
 	return nil
 }
 
+func (db *DB) PurgeStaffSessions(ctx context.Context, at time.Time) (int64, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM staff_sessions WHERE expires_at <= $1`, at)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: purge sessions: %w", mapErr(err))
+	}
+	return tag.RowsAffected(), nil
+}
+
 func (db *DB) CreateAPIKey(ctx context.Context, k store.APIKey) (store.APIKey, error) {
 	if err := k.Validate(); err != nil {
 		return store.APIKey{}, err

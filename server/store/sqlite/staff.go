@@ -230,6 +230,14 @@ func (db *DB) DeleteSession(ctx context.Context, tokenHash string) error {
 	return nil
 }
 
+func (db *DB) PurgeStaffSessions(ctx context.Context, at time.Time) (int64, error) {
+	res, err := db.w.ExecContext(ctx, `DELETE FROM staff_sessions WHERE expires_at <= ?`, fmtTime(at))
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: purge sessions: %w", mapErr(err))
+	}
+	return res.RowsAffected()
+}
+
 func (db *DB) CreateAPIKey(ctx context.Context, k store.APIKey) (store.APIKey, error) {
 	if err := k.Validate(); err != nil {
 		return store.APIKey{}, err

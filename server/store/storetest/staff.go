@@ -184,6 +184,17 @@ func testStaffSessions(t *testing.T, s store.Store) {
 	if got, _ := s.GetSession(c, sess.TokenHash, at); !got.LastSeen.Equal(at.Add(time.Minute)) {
 		t.Fatalf("touch: last seen %v", got.LastSeen)
 	}
+	later := sess
+	later.TokenHash, later.ExpiresAt = hashOf("token-2"), at.Add(2*time.Hour)
+	if err := s.CreateSession(c, later); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.PurgeStaffSessions(c, at.Add(time.Hour)); err != nil || n != 1 {
+		t.Fatalf("purge: %d %v, want 1", n, err)
+	}
+	if _, err := s.GetSession(c, later.TokenHash, at); err != nil {
+		t.Fatalf("purge removed a live session: %v", err)
+	}
 	if err := s.DeleteSession(c, sess.TokenHash); err != nil {
 		t.Fatal(err)
 	}
