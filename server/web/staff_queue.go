@@ -181,8 +181,10 @@ func (a *App) queueEvents(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
-	ch, stop := a.staff.queue.subscribe()
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		// Subscribe here, not before: a response whose body is never written (HEAD)
+		// must not leave a subscription behind.
+		ch, stop := a.staff.queue.subscribe()
 		defer stop()
 		end := time.NewTimer(sseLifetime)
 		defer end.Stop()

@@ -420,6 +420,7 @@ func testStaffEscapesHostileText(t *testing.T, st store.Store) {
 		"users":    admin.get(t, "/staff/users"),
 		"refer":    ward.post(t, "/staff/refer", bad),
 		"import":   admin.get(t, "/staff/import"),
+		"apikeys":  admin.post(t, "/staff/apikeys", url.Values{"name": {hostile}}),
 	}
 	for name, res := range pages {
 		if res.code >= 500 {
