@@ -112,6 +112,8 @@ type StaffStore interface {
 	TouchSession(ctx context.Context, tokenHash string, now time.Time) error
 	// DeleteSession removes the session; no error if it is already gone.
 	DeleteSession(ctx context.Context, tokenHash string) error
+	// DeleteUserSessions signs a user out everywhere (after a password reset).
+	DeleteUserSessions(ctx context.Context, userID int64) error
 	// PurgeStaffSessions deletes sessions whose absolute expiry is at or before now
 	// and returns how many.
 	PurgeStaffSessions(ctx context.Context, now time.Time) (int64, error)

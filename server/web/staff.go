@@ -292,6 +292,7 @@ func (a *App) staffRoutes() {
 	g.Post("/apikeys", need(staff.PermManageAPIKeys), a.createAPIKey)
 	g.Get("/users", need(staff.PermManageUsers), a.usersPage)
 	g.Post("/users", need(staff.PermManageUsers), a.createUser)
+	g.Post("/users/:id<int>/password", need(staff.PermManageUsers), a.resetPassword)
 	g.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

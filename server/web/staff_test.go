@@ -235,6 +235,8 @@ func testStaffAuthorizationMatrix(t *testing.T, st store.Store) {
 		{req{"POST", "/staff/users", func() url.Values {
 			return url.Values{"email": {staffKey() + "@example.org"}, "name": {"New Advocate"}, "role": {"advocate"}}
 		}}, [5]int{403, 403, 403, 403, 200}},
+		{req{"POST", "/staff/users/{user}/password", nil}, [5]int{403, 403, 403, 403, 200}},
+		{req{"POST", "/staff/users/999999/password", nil}, [5]int{403, 403, 403, 403, 404}},
 		{req{"POST", "/staff/logout", nil}, [5]int{403, 303, 303, 303, 303}},
 	}
 	for _, tt := range tests {
@@ -244,6 +246,8 @@ func testStaffAuthorizationMatrix(t *testing.T, st store.Store) {
 			switch {
 			case strings.Contains(path, "{new}"):
 				path = strings.Replace(path, "{new}", fmt.Sprint(newStaffReferral(t, st, "Alex Example").ID), 1)
+			case strings.Contains(path, "{user}"):
+				path = strings.Replace(path, "{user}", fmt.Sprint(addAccount(t, st, store.RoleAdvocate, "Victim").user.ID), 1)
 			case strings.Contains(path, "{ack}"):
 				path = strings.Replace(path, "{ack}", fmt.Sprint(acknowledged(t, st).ID), 1)
 			}
@@ -349,6 +353,24 @@ func testStaffLockout(t *testing.T, st store.Store) {
 	}
 	if got := strings.Join(actions, " "); !strings.HasSuffix(got, store.ActionLockout) || strings.Contains(got, store.ActionLogin+" ") {
 		t.Errorf("audit: %s", got)
+	}
+	// An administrator's reset lifts the lockout and signs the user out everywhere.
+	admin := signIn(t, srv, addAccount(t, st, store.RoleAdmin, "Ada"))
+	res = admin.post(t, fmt.Sprintf("/staff/users/%d/password", a.user.ID), nil)
+	m := regexp.MustCompile(`<code>([^<]+)</code>`).FindStringSubmatch(res.body)
+	if res.code != 200 || m == nil {
+		t.Fatalf("reset: %d", res.code)
+	}
+	if res := tryLogin(t, srv, a.user.Email, a.password, ""); res.code != http.StatusUnauthorized {
+		t.Errorf("old password after reset: %d", res.code)
+	}
+	b := signIn(t, srv, account{a.user, m[1]})
+	if code := b.get(t, "/staff/queue").code; code != 200 {
+		t.Fatalf("signed in with the new password: %d", code)
+	}
+	admin.post(t, fmt.Sprintf("/staff/users/%d/password", a.user.ID), nil)
+	if code := b.get(t, "/staff/queue").code; code != 303 {
+		t.Errorf("session after another reset: %d, want 303 to sign in", code)
 	}
 	// An unknown account answers exactly like a wrong password.
 	if res := tryLogin(t, srv, "nobody@example.org", "whatever password", ""); res.code != http.StatusUnauthorized || !strings.Contains(res.body, "not right") {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -15,7 +16,8 @@ type usersView struct {
 	Users    []store.User
 	Roles    []string
 	Form     store.User
-	Password string // a new user's first password, shown once
+	Password string // a new or reset password, shown once
+	For      string // whose password it is, after a reset
 }
 
 func (a *App) usersPage(c *fiber.Ctx) error {
@@ -23,6 +25,10 @@ func (a *App) usersPage(c *fiber.Ctx) error {
 }
 
 func (a *App) showUsers(c *fiber.Ctx, code int, form store.User, password string, errs []fieldError) error {
+	return a.showUsersFor(c, code, form, password, "", errs)
+}
+
+func (a *App) showUsersFor(c *fiber.Ctx, code int, form store.User, password, forName string, errs []fieldError) error {
 	ctx, cancel := storeCtx(c)
 	defer cancel()
 	users, err := a.cfg.Store.ListUsers(ctx)
@@ -30,7 +36,7 @@ func (a *App) showUsers(c *fiber.Ctx, code int, form store.User, password string
 		return err
 	}
 	v := a.staffView(c, a.staffT().T("staff.users.title"))
-	v.Users = &usersView{Users: users, Roles: store.Roles, Form: form, Password: password}
+	v.Users = &usersView{Users: users, Roles: store.Roles, Form: form, Password: password, For: forName}
 	v.Errors = errs
 	return a.staffSend(c, code, "users", v)
 }
@@ -59,4 +65,35 @@ func (a *App) createUser(c *fiber.Ctx) error {
 		return err
 	}
 	return a.showUsers(c, fiber.StatusOK, store.User{}, pw, nil)
+}
+
+// resetPassword gives a user a new generated password (shown once), lifts any
+// lockout and signs them out everywhere: the way back in after a lockout or a lost
+// password.
+func (a *App) resetPassword(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	ctx, cancel := storeCtx(c)
+	defer cancel()
+	u, err := a.cfg.Store.GetUser(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return fiber.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	pw := staff.NewToken()[:20]
+	hash, err := staff.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	if err := a.cfg.Store.SetPassword(ctx, u.ID, hash, signedIn(c).user.Actor()); err != nil {
+		return err
+	}
+	if err := a.cfg.Store.DeleteUserSessions(ctx, u.ID); err != nil {
+		return err
+	}
+	return a.showUsersFor(c, fiber.StatusOK, store.User{}, pw, u.Name, nil)
 }

@@ -213,6 +213,13 @@ func (db *DB) DeleteSession(ctx context.Context, tokenHash string) error {
 	return nil
 }
 
+func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) error {
+	if _, err := db.pool.Exec(ctx, `DELETE FROM staff_sessions WHERE user_id = $1`, userID); err != nil {
+		return fmt.Errorf("postgres: delete user sessions: %w", mapErr(err))
+	}
+	return nil
+}
+
 func (db *DB) PurgeStaffSessions(ctx context.Context, at time.Time) (int64, error) {
 	tag, err := db.pool.Exec(ctx, `DELETE FROM staff_sessions WHERE expires_at <= $1`, at)
 	if err != nil {

@@ -230,6 +230,13 @@ func (db *DB) DeleteSession(ctx context.Context, tokenHash string) error {
 	return nil
 }
 
+func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) error {
+	if _, err := db.w.ExecContext(ctx, `DELETE FROM staff_sessions WHERE user_id = ?`, userID); err != nil {
+		return fmt.Errorf("sqlite: delete user sessions: %w", mapErr(err))
+	}
+	return nil
+}
+
 func (db *DB) PurgeStaffSessions(ctx context.Context, at time.Time) (int64, error) {
 	res, err := db.w.ExecContext(ctx, `DELETE FROM staff_sessions WHERE expires_at <= ?`, fmtTime(at))
 	if err != nil {

@@ -195,6 +195,12 @@ func testStaffSessions(t *testing.T, s store.Store) {
 	if _, err := s.GetSession(c, later.TokenHash, at); err != nil {
 		t.Fatalf("purge removed a live session: %v", err)
 	}
+	if err := s.DeleteUserSessions(c, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetSession(c, later.TokenHash, at); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("after signing the user out everywhere: %v", err)
+	}
 	if err := s.DeleteSession(c, sess.TokenHash); err != nil {
 		t.Fatal(err)
 	}
