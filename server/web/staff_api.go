@@ -239,13 +239,14 @@ func (a *App) parseCSV(c *fiber.Ctx, data []byte) ([]referral.Referral, []import
 			bad("legal_status", t.T("staff.refer.not_eligible"))
 			continue
 		}
-		if r.Person.Name != "" {
+		// A person who opted out is not referred automatically again.
+		if kind == referral.KindAutomatic && r.Person.Name != "" {
 			outs, err := a.cfg.Store.ListOptOuts(ctx, store.OptOutQuery{PersonName: r.Person.Name, Ward: r.Person.Ward, Limit: 1})
 			if err != nil {
 				bad("", t.T("staff.error.unavailable"))
 				continue
 			}
-			if len(outs) > 0 && kind == referral.KindAutomatic {
+			if len(outs) > 0 {
 				bad("name", t.T("staff.import.opted_out"))
 				continue
 			}
