@@ -92,6 +92,9 @@ type referralView struct {
 	Advocate  string // the allocated advocate's display name
 	Advocates []store.User
 	NoteMax   int
+	// Eligibility under the deployment's rules: staff may record a referral to
+	// check, so the page says what a person must decide.
+	Eligibility referral.Eligibility
 }
 
 func (a *App) referralByParam(c *fiber.Ctx) (referral.Referral, error) {
@@ -127,7 +130,8 @@ func (a *App) showReferral(c *fiber.Ctx, code int, r referral.Referral, errs []f
 	if err != nil {
 		return err
 	}
-	rv := &referralView{R: r, Flags: r.Flags.Names(), Due: promiseFor(r, a.promiseDays(), a.staff.now()), Audit: audit, NoteMax: store.NoteMaxLen}
+	rv := &referralView{R: r, Flags: r.Flags.Names(), Due: promiseFor(r, a.promiseDays(), a.staff.now()), Audit: audit,
+		NoteMax: store.NoteMaxLen, Eligibility: referral.CheckEligibility(string(r.LegalStatus), referral.Policy{})}
 	for _, s := range referral.Statuses {
 		// Allocation has its own form, which says to whom.
 		if s != referral.StatusAllocated && referral.CanTransition(r.Status, s) {

@@ -752,3 +752,35 @@ func TestStaffQueuePages(t *testing.T) {
 		t.Errorf("%d referrals over two pages, want 51 and no third page", len(seen))
 	}
 }
+
+// Every staff string a template can ask for exists: a missing id would show raw.
+func TestStaffPagesShowNoRawIDs(t *testing.T) {
+	st := openSQLite(t)
+	srv := newApp(t, st)
+	admin := signIn(t, srv, addAccount(t, st, store.RoleAdmin, "Ada"))
+	r := newStaffReferral(t, st, "Alex Example")
+	full := r.Content()
+	full.IdempotencyKey = staffKey()
+	full.LegalStatus = referral.LegalNotSure
+	full.WantsPrivateMeeting = true
+	full.Contact = referral.Contact{Method: referral.ContactViaStaff}
+	for _, k := range []referral.MeetingKind{referral.MeetingWardRound, referral.MeetingCPA, referral.MeetingTribunal,
+		referral.MeetingManagersHearing, referral.MeetingOther} {
+		full.Meetings = append(full.Meetings, referral.Meeting{Kind: k, Date: time.Now().UTC().Truncate(24 * time.Hour)})
+	}
+	saved, _, err := st.AddReferral(context.Background(), full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rawID := regexp.MustCompile(`staff\.[a-z_]+\.[a-z_.]+`)
+	for _, path := range []string{"/staff/queue?status=all", fmt.Sprintf("/staff/referrals/%d", r.ID),
+		fmt.Sprintf("/staff/referrals/%d", saved.ID), "/staff/refer", "/staff/import", "/staff/users", "/staff/apikeys"} {
+		res := admin.get(t, path)
+		if res.code != 200 {
+			t.Errorf("%s: %d", path, res.code)
+		}
+		if m := rawID.FindString(res.body); m != "" {
+			t.Errorf("%s shows the raw id %q", path, m)
+		}
+	}
+}
