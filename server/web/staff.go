@@ -220,7 +220,10 @@ func (a *App) loadSession(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if now.Sub(sess.LastSeen) > staffTouchEvery {
+	// The live queue's own requests are not a person at work: counting them would
+	// keep an unattended screen signed in until the absolute expiry.
+	background := c.Path() == "/staff/queue/events" || c.Path() == "/staff/queue/fragment"
+	if !background && now.Sub(sess.LastSeen) > staffTouchEvery {
 		if err := a.cfg.Store.TouchSession(ctx, h, now); err != nil {
 			return err
 		}

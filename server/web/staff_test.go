@@ -784,3 +784,40 @@ func TestStaffPagesShowNoRawIDs(t *testing.T) {
 		}
 	}
 }
+
+// An idle session ends, and the live queue's background requests do not keep it
+// alive.
+func TestStaffIdleExpiry(t *testing.T) {
+	st := openSQLite(t)
+	srv := newApp(t, st)
+	a := addAccount(t, st, store.RoleAdvocate, "Avery")
+	b := signIn(t, srv, a)
+	// Make the session look 20 minutes old, then 20 more, by moving last_seen back.
+	h := staff.HashToken(b.cookie)
+	ctx := context.Background()
+	age := func(d time.Duration) {
+		if err := st.TouchSession(ctx, h, time.Now().UTC().Add(-d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	age(20 * time.Minute)
+	if code := b.get(t, "/staff/queue/fragment").code; code != 200 {
+		t.Fatalf("fragment: %d", code)
+	}
+	if s, _ := st.GetSession(ctx, h, time.Now()); time.Since(s.LastSeen) < 19*time.Minute {
+		t.Error("a background request counted as activity")
+	}
+	if code := b.get(t, "/staff/queue").code; code != 200 {
+		t.Fatalf("queue: %d", code)
+	}
+	if s, _ := st.GetSession(ctx, h, time.Now()); time.Since(s.LastSeen) > time.Minute {
+		t.Error("a page view did not count as activity")
+	}
+	age(31 * time.Minute)
+	if code := b.get(t, "/staff/queue").code; code != 303 {
+		t.Errorf("after 31 idle minutes: %d, want 303 to sign in", code)
+	}
+	if _, err := st.GetSession(ctx, h, time.Now()); err == nil {
+		t.Error("the idle session was not deleted")
+	}
+}
