@@ -274,6 +274,7 @@ func (a *App) staffRoutes() {
 	// The API authenticates by bearer key, not by cookie, so it comes before the
 	// session and CSRF layers.
 	g.Post("/api/referrals", a.apiAddReferral)
+	g.Get("", func(c *fiber.Ctx) error { return c.Redirect("/staff/", fiber.StatusSeeOther) })
 	g.Use(a.loadSession)
 	g.Get("/login", a.loginForm)
 	g.Post("/login", a.login)

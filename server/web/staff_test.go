@@ -210,6 +210,7 @@ func testStaffAuthorizationMatrix(t *testing.T, st store.Store) {
 	}{
 		{req{"GET", "/staff/login", nil}, [5]int{200, 303, 303, 303, 303}},
 		{req{"GET", "/staff/", nil}, [5]int{303, 303, 303, 303, 303}},
+		{req{"GET", "/staff", nil}, [5]int{303, 303, 303, 303, 303}},
 		{req{"GET", "/staff/queue", nil}, [5]int{303, 403, 200, 200, 200}},
 		{req{"GET", "/staff/queue?status=all&kind=self&flag=cto&ward=Willow", nil}, [5]int{303, 403, 200, 200, 200}},
 		{req{"GET", "/staff/queue/fragment", nil}, [5]int{303, 403, 200, 200, 200}},
