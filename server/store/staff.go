@@ -82,6 +82,7 @@ const (
 	ActionLockout       = "staff.lockout"
 	ActionLogout        = "staff.logout"
 	ActionAPIKeyCreated = "apikey.created"
+	ActionAPIKeyRevoked = "apikey.revoked"
 )
 
 // StaffStore keeps staff accounts, their sessions and API keys.
@@ -122,6 +123,11 @@ type StaffStore interface {
 	CreateAPIKey(ctx context.Context, k APIKey) (APIKey, error)
 	// GetAPIKey returns the key with this hash if it is not revoked, else ErrNotFound.
 	GetAPIKey(ctx context.Context, keyHash string) (APIKey, error)
+	// ListAPIKeys returns every key, revoked ones too, by id.
+	ListAPIKeys(ctx context.Context) ([]APIKey, error)
+	// RevokeAPIKey stops a key working, keeping its row, and audits it.
+	// ErrNotFound if there is no such key, ErrConflict if it is already revoked.
+	RevokeAPIKey(ctx context.Context, id int64, actor string) error
 }
 
 // NormalizeEmail lower-cases and trims an address, so sign-in is case-insensitive.

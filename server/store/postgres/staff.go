@@ -270,3 +270,52 @@ func (db *DB) GetAPIKey(ctx context.Context, keyHash string) (store.APIKey, erro
 	k.CreatedAt = k.CreatedAt.UTC()
 	return k, nil
 }
+
+func (db *DB) ListAPIKeys(ctx context.Context) ([]store.APIKey, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id, name, key_hash, created_by, created_at, revoked_at FROM api_keys ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list api keys: %w", mapErr(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.APIKey, error) {
+		var k store.APIKey
+		var revoked *time.Time
+		err := r.Scan(&k.ID, &k.Name, &k.KeyHash, &k.CreatedBy, &k.CreatedAt, &revoked)
+		k.CreatedAt = k.CreatedAt.UTC()
+		if revoked != nil {
+			k.RevokedAt = revoked.UTC()
+		}
+		return k, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list api keys: %w", mapErr(err))
+	}
+	return out, nil
+}
+
+func (db *DB) RevokeAPIKey(ctx context.Context, id int64, actor string) error {
+	if err := referral.ValidateActor("actor", actor); err != nil {
+		return err
+	}
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		var revoked *time.Time
+		err := tx.QueryRow(ctx, `SELECT revoked_at FROM api_keys WHERE id = $1 FOR UPDATE`, id).Scan(&revoked)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return store.ErrNotFound
+		case err != nil:
+			return err
+		case revoked != nil:
+			return store.ErrConflict
+		}
+		at := now()
+		if _, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = $1 WHERE id = $2`, at, id); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, referral.AuditEntry{Actor: actor, Action: store.ActionAPIKeyRevoked,
+			Subject: fmt.Sprintf("apikey:%d", id), At: at})
+	})
+	if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("postgres: revoke api key: %w", mapErr(err))
+	}
+	return err
+}

@@ -290,3 +290,66 @@ func (db *DB) GetAPIKey(ctx context.Context, keyHash string) (store.APIKey, erro
 	k.CreatedAt, err = parseTime(created)
 	return k, err
 }
+
+func (db *DB) ListAPIKeys(ctx context.Context) ([]store.APIKey, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, name, key_hash, created_by, created_at, revoked_at FROM api_keys ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list api keys: %w", mapErr(err))
+	}
+	defer rows.Close()
+	var out []store.APIKey
+	for rows.Next() {
+		var k store.APIKey
+		var created string
+		var revoked sql.NullString
+		if err := rows.Scan(&k.ID, &k.Name, &k.KeyHash, &k.CreatedBy, &created, &revoked); err != nil {
+			return nil, fmt.Errorf("sqlite: list api keys: %w", mapErr(err))
+		}
+		if k.CreatedAt, err = parseTime(created); err != nil {
+			return nil, err
+		}
+		if revoked.Valid {
+			if k.RevokedAt, err = parseTime(revoked.String); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list api keys: %w", mapErr(err))
+	}
+	return out, nil
+}
+
+func (db *DB) RevokeAPIKey(ctx context.Context, id int64, actor string) error {
+	if err := referral.ValidateActor("actor", actor); err != nil {
+		return err
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: revoke api key: %w", mapErr(err))
+	}
+	defer tx.Rollback()
+	var revoked sql.NullString
+	err = tx.QueryRowContext(ctx, `SELECT revoked_at FROM api_keys WHERE id = ?`, id).Scan(&revoked)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return store.ErrNotFound
+	case err != nil:
+		return fmt.Errorf("sqlite: revoke api key: %w", mapErr(err))
+	case revoked.Valid:
+		return store.ErrConflict
+	}
+	at := now()
+	if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ?`, fmtTime(at), id); err != nil {
+		return fmt.Errorf("sqlite: revoke api key: %w", mapErr(err))
+	}
+	if err := appendAudit(ctx, tx, referral.AuditEntry{Actor: actor, Action: store.ActionAPIKeyRevoked,
+		Subject: fmt.Sprintf("apikey:%d", id), At: at}); err != nil {
+		return fmt.Errorf("sqlite: revoke api key: %w", mapErr(err))
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: revoke api key: %w", mapErr(err))
+	}
+	return nil
+}

@@ -234,8 +234,24 @@ func testAPIKeys(t *testing.T, s store.Store) {
 	if _, err := s.GetAPIKey(c, hashOf("key-2")); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown key: %v", err)
 	}
+	if err := s.RevokeAPIKey(c, k.ID, "staff:1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeAPIKey(c, k.ID, "staff:1"); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("second revoke: %v", err)
+	}
+	if err := s.RevokeAPIKey(c, k.ID+100, "staff:1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("revoke unknown: %v", err)
+	}
+	if _, err := s.GetAPIKey(c, hashOf("key-1")); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("revoked key still works: %v", err)
+	}
+	keys, err := s.ListAPIKeys(c)
+	if err != nil || len(keys) != 1 || keys[0].RevokedAt.IsZero() || keys[0].Name != "MHA office" {
+		t.Fatalf("list: %+v %v", keys, err)
+	}
 	entries, _ := s.ListAudit(c, store.AuditQuery{Actor: "staff:1"})
-	if len(entries) != 1 || entries[0].Action != store.ActionAPIKeyCreated {
+	if len(entries) != 2 || entries[0].Action != store.ActionAPIKeyCreated || entries[1].Action != store.ActionAPIKeyRevoked {
 		t.Fatalf("audit: %+v", entries)
 	}
 }
