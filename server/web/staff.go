@@ -294,6 +294,7 @@ func (a *App) staffRoutes() {
 	g.Post("/import", need(staff.PermImport), a.importCSV)
 	g.Get("/apikeys", need(staff.PermManageAPIKeys), a.apiKeysPage)
 	g.Post("/apikeys", need(staff.PermManageAPIKeys), a.createAPIKey)
+	g.Post("/apikeys/:id<int>/revoke", need(staff.PermManageAPIKeys), a.revokeAPIKey)
 	g.Get("/users", need(staff.PermManageUsers), a.usersPage)
 	g.Post("/users", need(staff.PermManageUsers), a.createUser)
 	g.Post("/users/:id<int>/password", need(staff.PermManageUsers), a.resetPassword)

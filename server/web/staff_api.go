@@ -256,31 +256,60 @@ func (a *App) parseCSV(c *fiber.Ctx, data []byte) ([]referral.Referral, []import
 	return out, probs
 }
 
-type apiKeysView struct{ NewKey, Name string }
+type apiKeysView struct {
+	NewKey, Name string
+	Keys         []store.APIKey
+}
 
 func (a *App) apiKeysPage(c *fiber.Ctx) error {
+	return a.showAPIKeys(c, fiber.StatusOK, &apiKeysView{}, nil)
+}
+
+func (a *App) showAPIKeys(c *fiber.Ctx, code int, kv *apiKeysView, errs []fieldError) error {
+	ctx, cancel := storeCtx(c)
+	defer cancel()
+	keys, err := a.cfg.Store.ListAPIKeys(ctx)
+	if err != nil {
+		return err
+	}
+	kv.Keys = keys
 	v := a.staffView(c, a.staffT().T("staff.apikeys.title"))
-	v.Keys = &apiKeysView{}
-	return a.staffSend(c, fiber.StatusOK, "apikeys", v)
+	v.Keys, v.Errors = kv, errs
+	return a.staffSend(c, code, "apikeys", v)
 }
 
 // createAPIKey makes a key and shows it once: only its hash is kept.
 func (a *App) createAPIKey(c *fiber.Ctx) error {
 	name := strings.TrimSpace(utils.CopyString(c.FormValue("name")))
-	v := a.staffView(c, a.staffT().T("staff.apikeys.title"))
-	v.Keys = &apiKeysView{Name: name}
 	tok := staff.NewToken()
 	ctx, cancel := storeCtx(c)
 	defer cancel()
 	_, err := a.cfg.Store.CreateAPIKey(ctx, store.APIKey{Name: name, KeyHash: staff.HashToken(tok), CreatedBy: signedIn(c).user.Actor()})
 	var ve *store.ValidationError
 	if errors.As(err, &ve) {
-		v.Errors = []fieldError{{"name", a.staffT().T("staff.field." + ve.Code)}}
-		return a.staffSend(c, fiber.StatusUnprocessableEntity, "apikeys", v)
+		return a.showAPIKeys(c, fiber.StatusUnprocessableEntity, &apiKeysView{Name: name},
+			[]fieldError{{"name", a.staffT().T("staff.field." + ve.Code)}})
 	}
 	if err != nil {
 		return err
 	}
-	v.Keys.NewKey = tok
-	return a.staffSend(c, fiber.StatusOK, "apikeys", v)
+	return a.showAPIKeys(c, fiber.StatusOK, &apiKeysView{NewKey: tok}, nil)
+}
+
+// revokeAPIKey stops a key working at once.
+func (a *App) revokeAPIKey(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	ctx, cancel := storeCtx(c)
+	defer cancel()
+	err = a.cfg.Store.RevokeAPIKey(ctx, id, signedIn(c).user.Actor())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return fiber.ErrNotFound
+	case err != nil && !errors.Is(err, store.ErrConflict): // already revoked: the wish is met
+		return err
+	}
+	return c.Redirect("/staff/apikeys", fiber.StatusSeeOther)
 }

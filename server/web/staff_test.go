@@ -237,6 +237,8 @@ func testStaffAuthorizationMatrix(t *testing.T, st store.Store) {
 			return url.Values{"email": {staffKey() + "@example.org"}, "name": {"New Advocate"}, "role": {"advocate"}}
 		}}, [5]int{403, 403, 403, 403, 200}},
 		{req{"POST", "/staff/users/{user}/password", nil}, [5]int{403, 403, 403, 403, 200}},
+		{req{"POST", "/staff/apikeys/{key}/revoke", nil}, [5]int{403, 403, 403, 403, 303}},
+		{req{"POST", "/staff/apikeys/999999/revoke", nil}, [5]int{403, 403, 403, 403, 404}},
 		{req{"POST", "/staff/users/999999/password", nil}, [5]int{403, 403, 403, 403, 404}},
 		{req{"POST", "/staff/logout", nil}, [5]int{403, 303, 303, 303, 303}},
 	}
@@ -247,6 +249,12 @@ func testStaffAuthorizationMatrix(t *testing.T, st store.Store) {
 			switch {
 			case strings.Contains(path, "{new}"):
 				path = strings.Replace(path, "{new}", fmt.Sprint(newStaffReferral(t, st, "Alex Example").ID), 1)
+			case strings.Contains(path, "{key}"):
+				k, err := st.CreateAPIKey(context.Background(), store.APIKey{Name: "k", KeyHash: staff.HashToken(staff.NewToken()), CreatedBy: "system"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				path = strings.Replace(path, "{key}", fmt.Sprint(k.ID), 1)
 			case strings.Contains(path, "{user}"):
 				path = strings.Replace(path, "{user}", fmt.Sprint(addAccount(t, st, store.RoleAdvocate, "Victim").user.ID), 1)
 			case strings.Contains(path, "{ack}"):
@@ -566,6 +574,13 @@ func testStaffAPIIsIdempotent(t *testing.T, st store.Store) {
 	}
 	if n := queueLen(t, st); n != 1 {
 		t.Errorf("%d referrals, want 1", n)
+	}
+	keys, _ := st.ListAPIKeys(context.Background())
+	if err := st.RevokeAPIKey(context.Background(), keys[0].ID, "staff:1"); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := post("Bearer "+key, "mha-office-000000004", body); code != 401 {
+		t.Errorf("revoked key: %d, want 401", code)
 	}
 }
 
