@@ -798,6 +798,16 @@ func TestStaffPagesShowNoRawIDs(t *testing.T) {
 		if m := rawID.FindString(res.body); m != "" {
 			t.Errorf("%s shows the raw id %q", path, m)
 		}
+		// The CSP forbids inline script and style, so the pages must not need them.
+		if csp := res.header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+			t.Errorf("%s: CSP %q", path, csp)
+		}
+		if strings.Contains(res.body, "style=") || regexp.MustCompile(`<script>|<script [^>]*>[^<]`).MatchString(res.body) {
+			t.Errorf("%s has an inline style or script", path)
+		}
+		if res.header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: Cache-Control %q", path, res.header.Get("Cache-Control"))
+		}
 	}
 }
 
