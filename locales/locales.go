@@ -4,7 +4,8 @@ package locales
 
 import "embed"
 
-// FS holds active.<lang>.toml for every language the product offers.
+// FS holds active.<lang>.toml for every language the product offers, and
+// staff/active.en.toml: the staff workspace's English-only strings.
 //
-//go:embed *.toml
+//go:embed *.toml staff/*.toml
 var FS embed.FS

@@ -6,6 +6,7 @@
 //	go run ./server healthcheck  exit 0 if the server on PORT answers /healthz (for Docker)
 //	go run ./server check-content  check the content (file:line for each problem) and print coverage
 //	go run ./server purge [-dry-run] [-months N]  delete records past retention (RETENTION_MONTHS after last contact)
+//	go run ./server user add --email a@b --name "A" --role admin   add a staff account (see user.go)
 package main
 
 import (
@@ -73,11 +74,18 @@ func run(args []string, log *slog.Logger) error {
 		return checkContent(cfg, os.Stdout, os.Stderr)
 	case "purge":
 		return purge(ctx, cfg, args[1:], os.Stdout, time.Now())
+	case "user":
+		st, err := openStore(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return userCmd(ctx, st, args[1:], os.Stdin, os.Stdout)
 	case "help", "-h", "--help":
-		fmt.Println("usage: server [serve|migrate|healthcheck|check-content|purge [-dry-run] [-months N]]")
+		fmt.Println("usage: server [serve|migrate|healthcheck|check-content|purge [-dry-run] [-months N]|user add]")
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate, healthcheck, check-content or purge)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate, healthcheck, check-content, purge or user)", cmd)
 	}
 }
 

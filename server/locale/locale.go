@@ -4,6 +4,7 @@
 package locale
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -96,6 +97,9 @@ func Load(fsys fs.FS) (*Catalog, error) {
 	if _, ok := c.byTag[Source]; !ok {
 		return nil, fmt.Errorf("locales: no active.%s.toml; English is the source language", Source)
 	}
+	if err := c.loadStaff(fsys); err != nil {
+		return nil, err
+	}
 	// English first, then by tag, so the picker is stable.
 	sort.Slice(c.langs, func(i, j int) bool {
 		if (c.langs[i].Tag == Source) != (c.langs[j].Tag == Source) {
@@ -109,6 +113,35 @@ func Load(fsys fs.FS) (*Catalog, error) {
 	}
 	c.matcher = language.NewMatcher(tags)
 	return c, nil
+}
+
+// StaffFile holds the staff workspace's strings. The workspace is English only, so
+// they live apart from the patient languages' files: they join the bundle as English
+// messages but not the key set that every language must translate (see Missing).
+const StaffFile = "staff/active.en.toml"
+
+func (c *Catalog) loadStaff(fsys fs.FS) error {
+	buf, err := fs.ReadFile(fsys, StaffFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	mf, err := c.bundle.ParseMessageFileBytes(buf, "active.en.toml")
+	if err != nil {
+		return fmt.Errorf("locales/%s: %w", StaffFile, err)
+	}
+	for _, m := range mf.Messages {
+		// Only staff.* ids, so this file cannot quietly override a patient string.
+		if !strings.HasPrefix(m.ID, "staff.") {
+			return fmt.Errorf("locales/%s: %q: every id must start with \"staff.\"", StaffFile, m.ID)
+		}
+		if c.keys[Source][m.ID] {
+			return fmt.Errorf("locales/%s: %q is also in active.%s.toml", StaffFile, m.ID, Source)
+		}
+	}
+	return nil
 }
 
 // Languages lists the offered languages, English first.

@@ -136,3 +136,29 @@ func TestScriptOf(t *testing.T) {
 		t.Errorf("Lookup(ar).Script = %q, want arab", l.Script)
 	}
 }
+
+// Staff strings are English only: every language shows them in English, and no
+// language is asked to translate them.
+func TestStaffStringsAreEnglishOnly(t *testing.T) {
+	en := "\"meta.name\" = \"English\"\n\"meta.dir\" = \"ltr\"\n\"meta.translation\" = \"original\"\n\"ui.x\" = \"X\"\n"
+	pl := "\"meta.name\" = \"Polski\"\n\"meta.dir\" = \"ltr\"\n\"meta.translation\" = \"draft\"\n\"ui.x\" = \"Y\"\n"
+	fsys := fstest.MapFS{
+		"active.en.toml":       {Data: []byte(en)},
+		"active.pl.toml":       {Data: []byte(pl)},
+		"staff/active.en.toml": {Data: []byte("\"staff.queue\" = \"Queue\"\n")},
+	}
+	c, err := locale.Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Translator("pl").T("staff.queue"); got != "Queue" {
+		t.Errorf("staff.queue in pl = %q, want the English", got)
+	}
+	if m := c.Missing("pl"); len(m) != 0 {
+		t.Errorf("pl is asked to translate %v", m)
+	}
+	fsys["staff/active.en.toml"] = &fstest.MapFile{Data: []byte("\"ui.x\" = \"Hijack\"\n")}
+	if _, err := locale.Load(fsys); err == nil {
+		t.Error("a non-staff id in the staff file was accepted")
+	}
+}

@@ -82,5 +82,6 @@ type Store interface {
 	ChatSessionStore
 	ReferralNotifier
 	RecordStore
+	StaffStore
 	Close() error
 }

@@ -59,6 +59,7 @@ type App struct {
 	pages    map[string]prerendered // by URL path
 	paths    []sitePath             // every public page, for the sitemap
 	chats    *conversations
+	staff    *staffState
 	draining atomic.Bool // set on SIGTERM: see Drain
 	log      *slog.Logger
 }
@@ -84,6 +85,9 @@ func New(cfg Config) (*App, error) {
 		return nil, err
 	}
 	a := &App{cfg: cfg, tmpl: tmpl, log: cfg.Logger}
+	if a.staff, err = newStaffState(versions, cfg.Store); err != nil {
+		return nil, err
+	}
 	a.chats = &conversations{engine: cfg.Chat, locales: cfg.Locales, store: cfg.Store, now: time.Now, provider: cfg.Content.Provider()}
 	a.App = fiber.New(fiber.Config{
 		AppName:               "imha",
@@ -117,6 +121,7 @@ func (a *App) routes() {
 		MaxAge: 365 * 24 * 3600, // URLs carry a content hash (see asset)
 	}))
 	a.Get("/media/*", a.serveMedia)
+	a.staffRoutes()
 	a.Get("/", a.root)
 	a.Post("/:lang/feedback", a.postFeedback)
 	a.Get("/:lang/chat", a.chatPage)

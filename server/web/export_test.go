@@ -1,0 +1,4 @@
+package web
+
+// PromiseFor exposes the service-promise arithmetic to the external tests.
+var PromiseFor = promiseFor
