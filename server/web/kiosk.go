@@ -39,7 +39,7 @@ type kioskView struct {
 
 // speechView is the read-aloud control's data for one page.
 type speechView struct {
-	URL     string // audio of the page, or "" when its language has no voice
+	URL     string // audio of the page in parts, space-separated; "" when its language has no voice
 	NoVoice bool   // show (and speak, in English) the no-voice note
 	Note    string // the note in English
 	NoteURL string // its audio
@@ -90,6 +90,7 @@ func (a *App) kioskify(v *view, ward, idle string) {
 	}
 	v.Alternates = nil
 	v.Kiosk = &kioskView{Ward: ward, Idle: idle}
+	v.Contact = a.contactFor(v.Lang.Tag) // shown as text: a kiosk cannot dial
 	if id, ok := a.cfg.Speech.Public(v.Lang.Tag, v.T.T("ui.kiosk.still_there")+"\n"+v.T.T("ui.kiosk.still_there_body")); ok {
 		v.Kiosk.StillThere = "/speech/" + id
 	}
@@ -143,18 +144,22 @@ func (a *App) speechFor(v *view) {
 			parts = append(parts, p.Page.Title)
 		}
 	}
-	text := strings.Join(parts, "\n")
 	s := &speechView{}
-	var ok bool
-	var id string
-	if v.Chat != nil {
-		id, ok = a.cfg.Speech.Private(lang, text, time.Now())
-	} else {
-		id, ok = a.cfg.Speech.Public(lang, text)
+	var urls []string
+	for _, chunk := range chunks(strings.Join(parts, "\n"), 600) {
+		var ok bool
+		var id string
+		if v.Chat != nil {
+			id, ok = a.cfg.Speech.Private(lang, chunk, time.Now())
+		} else {
+			id, ok = a.cfg.Speech.Public(lang, chunk)
+		}
+		if ok {
+			urls = append(urls, "/speech/"+id)
+		}
 	}
-	if ok {
-		s.URL = "/speech/" + id
-	} else if !a.cfg.Speech.HasVoice(lang) {
+	s.URL = strings.Join(urls, " ")
+	if s.URL == "" && !a.cfg.Speech.HasVoice(lang) {
 		s.NoVoice = true
 		s.Note = a.cfg.Locales.Translator(locale.Source).T("ui.speech.no_voice")
 		if nid, ok := a.cfg.Speech.Public(locale.Source, s.Note); ok {
@@ -162,6 +167,30 @@ func (a *App) speechFor(v *view) {
 		}
 	}
 	v.Speech = s
+}
+
+// chunks splits text at line ends into pieces of about max bytes, so the
+// first audio starts quickly and Repeat goes back to the start.
+func chunks(text string, max int) []string {
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.Split(text, "\n") {
+		if line = strings.TrimSpace(line); line == "" {
+			continue
+		}
+		if cur.Len() > 0 && cur.Len()+len(line) > max {
+			out = append(out, cur.String())
+			cur.Reset()
+		}
+		if cur.Len() > 0 {
+			cur.WriteString("\n")
+		}
+		cur.WriteString(line)
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
+	return out
 }
 
 // contactFor fills the provider's phone, text, relay and BSL relay links.

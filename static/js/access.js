@@ -49,9 +49,9 @@
     audio.pause(); queue = [];
     if (window.speechSynthesis) speechSynthesis.cancel();
     if (!box) return;
-    var note = box.getAttribute('data-note'), src = box.getAttribute('data-src');
+    var note = box.getAttribute('data-note'), src = box.getAttribute('data-audio');
     if (note) queue.push(note);
-    queue.push(src || 'tts');
+    queue = queue.concat(src ? src.split(' ') : ['tts']);
     next();
   }
   function say(src) { // a chat message, when the person has turned speech on
