@@ -332,10 +332,14 @@ func (a *App) attract(c *fiber.Ctx) error {
 		lt := a.cfg.Locales.Translator(l.Tag)
 		v.Invitations = append(v.Invitations, invitation{l, lt.T("ui.kiosk.touch"), kioskBase(w.ID) + "/" + l.Tag + "/"})
 	}
-	v.Speech = &speechView{}
-	if id, ok := a.cfg.Speech.Public(locale.Source, t.T("ui.kiosk.touch")); ok {
-		v.Speech.URL = "/speech/" + id
+	// Each invitation is read in its own language, where there is a voice.
+	var urls []string
+	for _, in := range v.Invitations {
+		if id, ok := a.cfg.Speech.Public(in.Lang.Tag, in.Text); ok {
+			urls = append(urls, "/speech/"+id)
+		}
 	}
+	v.Speech = &speechView{URL: strings.Join(urls, " ")}
 	return a.send(c, fiber.StatusOK, "attract", v)
 }
 

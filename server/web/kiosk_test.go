@@ -205,6 +205,16 @@ func TestKioskChatSpeaks(t *testing.T) {
 			t.Errorf("kiosk chat page lacks %q", want)
 		}
 	}
+	// The chat without JavaScript stays in kiosk mode from answer to answer.
+	choice := regexp.MustCompile(`name="choose" value="([^"]+)"`).FindStringSubmatch(page.body)
+	if choice == nil {
+		t.Fatal("kiosk chat page has no choices")
+	}
+	r := do(t, app, http.MethodPost, "/kiosk/willow/en/chat", strings.NewReader("flow=menu&choose="+choice[1]),
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Origin": app.base})
+	if r.code != 200 || !strings.Contains(r.body, `action="/kiosk/willow/en/chat"`) || !strings.Contains(r.body, `data-ward="willow"`) {
+		t.Errorf("kiosk chat answer: %d, not in kiosk mode", r.code)
+	}
 }
 
 // Phones get tap-to-call, text, text relay and quick exit; kiosks do not.
