@@ -57,6 +57,7 @@ type wardRoute struct {
 
 func (a *App) setupWards() error {
 	a.wards = map[string]*wardRoute{}
+	a.chats.wardTTL = map[string]time.Duration{}
 	for _, w := range a.cfg.Wards {
 		langs := w.Languages[:0:0]
 		for _, l := range w.Languages {
@@ -69,6 +70,7 @@ func (a *App) setupWards() error {
 			}
 		}
 		w.Languages = langs
+		a.chats.wardTTL[w.ID] = w.Idle + time.Minute // the idle time, the 30 s countdown and some slack
 		a.wards[w.ID] = &wardRoute{w, strings.NewReplacer(wardMarker, w.ID, idleMarker, strconv.Itoa(int(w.Idle/time.Second)))}
 	}
 	return nil

@@ -22,7 +22,13 @@ self.addEventListener('fetch', function (e) {
     if (base) e.respondWith(fetch(req).catch(function () { return fromCache(base + '/not-sent'); }));
     return;
   }
-  if (/\/chat(\/|$)/.test(p) || /^\/speech\/p/.test(p) || /\/reset$/.test(p)) return;
+  var attract = /^\/kiosk\/[a-z0-9-]+$/.test(p) ? p : '';
+  var reset = /^(\/kiosk\/[a-z0-9-]+)\/reset$/.exec(p);
+  if (reset) { // offline, still leave the person's pages: show the last start screen
+    e.respondWith(fetch(req).catch(function () { return fromCache(reset[1]); }));
+    return;
+  }
+  if (/\/chat(\/|$)/.test(p) || /^\/speech\/p/.test(p)) return;
   if (/^\/(static|speech)\//.test(p)) {
     e.respondWith(caches.match(req).then(function (r) {
       return r || fetch(req).then(function (res) {
@@ -30,16 +36,16 @@ self.addEventListener('fetch', function (e) {
         return res;
       });
     }));
-  } else if (req.mode === 'navigate' && base) {
+  } else if (req.mode === 'navigate' && (base || attract)) {
     e.respondWith(fetch(req).then(function (res) {
       if (res.ok) {
         var c = res.clone();
         caches.open(CACHE).then(function (k) {
           k.put(req, c);
-          k.match(base + '/offline').then(function (have) { if (!have) k.addAll([base + '/offline', base + '/not-sent']).catch(function () {}); });
+          if (base) k.match(base + '/offline').then(function (have) { if (!have) k.addAll([base + '/offline', base + '/not-sent']).catch(function () {}); });
         });
       }
       return res;
-    }).catch(function () { return fromCache(req, base + '/offline'); }));
+    }).catch(function () { return fromCache(req, base && base + '/offline'); }));
   }
 });
