@@ -2,12 +2,14 @@ package web_test
 
 import (
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/imha-advocacy/imha/content"
 	"github.com/imha-advocacy/imha/kiosk"
@@ -230,6 +232,39 @@ func TestPhoneContactLinks(t *testing.T) {
 	if strings.Contains(k.body, "tel:") || strings.Contains(k.body, "quick-exit") || !strings.Contains(k.body, "03069 990000") {
 		t.Error("kiosk page: want the phone number as text, no tel: link or quick exit")
 	}
+}
+
+// bsl_relay, when the provider sets it, becomes a link on phones.
+func TestBSLRelayLinkWhenConfigured(t *testing.T) {
+	prov, err := fs.ReadFile(content.FS, "provider.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov = []byte(strings.Replace(string(prov), `bsl_relay: ""`, `bsl_relay: "relay.example/advocacy"`, 1))
+	app := newAppConfig(t, overlayFS{content.FS, map[string][]byte{"provider.yaml": prov}}, nil)
+	if r := get(t, app, "/en/"); !strings.Contains(r.body, `href="https://relay.example/advocacy"`) {
+		t.Error("/en/ lacks the BSL video relay link")
+	}
+	if r := get(t, app, "/kiosk/willow/en/"); strings.Contains(r.body, `href="https://relay.example`) {
+		t.Error("kiosk page links to the BSL relay")
+	}
+	sw := get(t, app, "/kiosk/sw.js")
+	if sw.code != 200 || !strings.HasPrefix(sw.header.Get("Content-Type"), "text/javascript") || sw.header.Get("Cache-Control") != "no-cache" {
+		t.Errorf("/kiosk/sw.js: %d %q %q", sw.code, sw.header.Get("Content-Type"), sw.header.Get("Cache-Control"))
+	}
+}
+
+// overlayFS replaces some files of an fs.FS.
+type overlayFS struct {
+	fs.FS
+	files map[string][]byte
+}
+
+func (o overlayFS) Open(name string) (fs.File, error) {
+	if b, ok := o.files[name]; ok {
+		return fstest.MapFS{name: {Data: b}}.Open(name)
+	}
+	return o.FS.Open(name)
 }
 
 // A ward naming a language the server does not offer stops start-up with
