@@ -7,11 +7,18 @@ COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/imha ./server \
  && mkdir -p /out/data
 
-# Run: no shell, no package manager, not root. Content, locales and static
-# files are inside the binary; the embedded SQLite database lives in /data
-# unless DATABASE_URL names a PostgreSQL database. BSL videos are not in the
-# binary: mount a folder holding bsl.yaml and its files, and set MEDIA_DIR.
-FROM gcr.io/distroless/static-debian12:nonroot
+# Run: Debian slim, because the kiosks' read-aloud needs espeak-ng (Debian's
+# package; a static binary cannot carry its voices). No ffmpeg, to keep the
+# image small: audio is then WAV rather than Opus. Not root. Content,
+# locales, static files and kiosk/wards.yaml are inside the binary (set
+# KIOSK_CONFIG to read a wards file instead); the embedded SQLite database
+# lives in /data unless DATABASE_URL names a PostgreSQL database. BSL videos
+# are not in the binary: mount a folder holding bsl.yaml and its files, and
+# set MEDIA_DIR.
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends espeak-ng ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/imha /imha
 COPY --from=build --chown=65532:65532 /out/data /data
 ENV PORT=8080 DATA_DIR=/data

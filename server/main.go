@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/imha-advocacy/imha/content"
+	"github.com/imha-advocacy/imha/kiosk"
 	"github.com/imha-advocacy/imha/locales"
 	"github.com/imha-advocacy/imha/server/bsl"
 	"github.com/imha-advocacy/imha/server/chat"
@@ -173,9 +174,21 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
+	wardsFile, wardsSrc := "kiosk/wards.yaml", kiosk.Default
+	if f := os.Getenv("KIOSK_CONFIG"); f != "" {
+		if wardsSrc, err = os.ReadFile(f); err != nil {
+			return fmt.Errorf("KIOSK_CONFIG: %w", err)
+		}
+		wardsFile = f
+	}
+	wards, err := kiosk.Load(wardsFile, wardsSrc)
+	if err != nil {
+		return err
+	}
 	app, err := web.New(web.Config{
 		Content: pages, Locales: langs, Chat: engine, Store: st, Static: dir(cfg.StaticDir, static.FS),
 		PublicURL: cfg.PublicURL, Origins: cfg.Origins, Logger: log, BSL: videos, Media: media,
+		Wards: wards, WardsFile: wardsFile,
 	})
 	if err != nil {
 		return err

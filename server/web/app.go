@@ -16,10 +16,12 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/imha-advocacy/imha/kiosk"
 	"github.com/imha-advocacy/imha/server/bsl"
 	"github.com/imha-advocacy/imha/server/chat"
 	"github.com/imha-advocacy/imha/server/library"
 	"github.com/imha-advocacy/imha/server/locale"
+	"github.com/imha-advocacy/imha/server/speech"
 	"github.com/imha-advocacy/imha/server/store"
 )
 
@@ -49,6 +51,12 @@ type Config struct {
 	// (MEDIA_DIR); nil means no videos.
 	BSL   *bsl.Library
 	Media fs.FS
+	// Wards are the ward kiosks (kiosk/wards.yaml, or KIOSK_CONFIG, named
+	// by WardsFile in errors); nil means the shipped file.
+	Wards     []kiosk.Ward
+	WardsFile string
+	// Speech reads pages aloud; nil means espeak-ng found in PATH.
+	Speech *speech.Engine
 }
 
 // App is the built application.
@@ -62,6 +70,10 @@ type App struct {
 	staff    *staffState
 	draining atomic.Bool // set on SIGTERM: see Drain
 	log      *slog.Logger
+
+	wards      map[string]*wardRoute // kiosk.go
+	kioskPages map[string][]byte     // by path after /kiosk/{ward}
+	swScript   []byte
 }
 
 // New builds the application and pre-renders every page in every language.
@@ -71,6 +83,16 @@ func New(cfg Config) (*App, error) {
 	}
 	if cfg.BSL == nil {
 		cfg.BSL = bsl.Empty()
+	}
+	if cfg.Wards == nil {
+		w, err := kiosk.Load(defaultWardsFile, kiosk.Default)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Wards, cfg.WardsFile = w, defaultWardsFile
+	}
+	if cfg.Speech == nil {
+		cfg.Speech = speech.New(speech.Options{})
 	}
 	if cfg.PublicURL == "" {
 		// Pages are rendered before any request names a host.
@@ -99,7 +121,16 @@ func New(cfg Config) (*App, error) {
 		DisableStartupMessage: true,
 		ErrorHandler:          a.handleError,
 	})
+	if err := a.setupWards(); err != nil {
+		return nil, err
+	}
+	if a.swScript, err = fs.ReadFile(cfg.Static, "js/sw.js"); err != nil {
+		return nil, fmt.Errorf("static files: %w", err)
+	}
 	if err := a.prerender(); err != nil {
+		return nil, err
+	}
+	if err := a.prerenderKiosk(); err != nil {
 		return nil, err
 	}
 	a.routes()
@@ -123,6 +154,16 @@ func (a *App) routes() {
 	a.Get("/media/*", a.serveMedia)
 	a.staffRoutes()
 	a.Get("/", a.root)
+	// Kiosks and speech (kiosk.go).
+	a.Get("/speech/:id", a.serveSpeech)
+	a.Get("/kiosk", a.kioskIndex)
+	a.Get("/kiosk/sw.js", a.serviceWorker)
+	a.Get("/kiosk/:ward", a.attract)
+	a.Get("/kiosk/:ward/reset", a.kioskReset)
+	a.Get("/kiosk/:ward/:lang/chat", a.chatPage)
+	a.Post("/kiosk/:ward/:lang/chat", a.chatForm)
+	a.Get("/kiosk/:ward/:lang/chat/ws", a.chatSocketRoute()...)
+	a.Get("/kiosk/:ward/*", a.kioskPage)
 	a.Post("/:lang/feedback", a.postFeedback)
 	a.Get("/:lang/chat", a.chatPage)
 	a.Post("/:lang/chat", a.chatForm)
@@ -229,6 +270,10 @@ func (a *App) message(c *fiber.Ctx, code int, t *locale.Translator, title string
 }
 
 func (a *App) send(c *fiber.Ctx, code int, name string, v *view) error {
+	a.speechFor(v)
+	if v.Contact == nil {
+		v.Contact = a.contactFor(v.Lang.Tag)
+	}
 	b, err := a.tmpl.render(name, v)
 	if err != nil {
 		a.log.Error("render failed", "template", name, "err", err)

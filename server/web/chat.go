@@ -33,6 +33,10 @@ type conversations struct {
 	store    store.Store
 	provider library.Provider // filled into chat messages, per language
 	now      func() time.Time
+	// wardTTL is how long a kiosk's session lives: the ward's idle time and
+	// the countdown, so a kiosk that loses power or network mid-chat does
+	// not leave one person's answers for 30 minutes.
+	wardTTL map[string]time.Duration
 }
 
 // session is one conversation. The token is never stored: the store keys
@@ -116,7 +120,11 @@ func (cv *conversations) step(ctx context.Context, s *session, in chat.Input) ([
 	if err != nil {
 		return nil, err
 	}
-	v, err := cv.store.SaveChatSession(ctx, s.key, b, s.version, now.Add(SessionTTL))
+	ttl := SessionTTL
+	if d, ok := cv.wardTTL[st.Ward]; ok && st.Ward != "" {
+		ttl = d
+	}
+	v, err := cv.store.SaveChatSession(ctx, s.key, b, s.version, now.Add(ttl))
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -40,9 +42,13 @@ func (a *App) chatPage(c *fiber.Ctx) error {
 	if !ok {
 		return fiber.ErrNotFound
 	}
+	ward, err := a.chatWard(c)
+	if err != nil {
+		return err
+	}
 	variant, engineVariant := chatVariant(c.Query("variant"))
 	flow := c.Query("flow", chat.FlowMenu)
-	st, outs, _ := a.chats.engine.Step(chat.NewState(l.Tag, engineVariant, ""), chat.Input{Kind: chat.InStart, Flow: flow})
+	st, outs, _ := a.chats.engine.Step(chat.NewState(l.Tag, engineVariant, ward), chat.Input{Kind: chat.InStart, Flow: flow})
 	r, err := chat.Render(outs, a.chats.localizer(l.Tag), chatProvider(a.chats.provider, l.Tag))
 	if err != nil {
 		return err
@@ -57,6 +63,10 @@ func (a *App) chatForm(c *fiber.Ctx) error {
 		return fiber.ErrNotFound
 	}
 	t := a.cfg.Locales.Translator(l.Tag)
+	ward, err := a.chatWard(c)
+	if err != nil {
+		return err
+	}
 	variant, engineVariant := chatVariant(c.FormValue("variant"))
 	token := utils.CopyString(c.FormValue("token"))
 	in := chat.Input{Node: utils.CopyString(c.FormValue("node"))}
@@ -73,12 +83,11 @@ func (a *App) chatForm(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), stepTimeout)
 	defer cancel()
 	var s *session
-	var err error
 	var prefix []chat.Rendered
 	switch {
 	case token == "":
 		// First answer: replay the page's first step, then apply the answer.
-		s = a.chats.fresh(l.Tag, engineVariant, "")
+		s = a.chats.fresh(l.Tag, engineVariant, ward)
 		s.state, _, _ = a.chats.engine.Step(s.state, chat.Input{Kind: chat.InStart, Flow: utils.CopyString(c.FormValue("flow", chat.FlowMenu))})
 	case !chatTokenPattern.MatchString(token):
 		return fiber.NewError(fiber.StatusBadRequest, "chat: malformed token")
@@ -86,7 +95,7 @@ func (a *App) chatForm(c *fiber.Ctx) error {
 		s, err = a.chats.open(ctx, token)
 		if errors.Is(err, errSessionGone) {
 			// Expired: say so and start again, never a dead end.
-			s = a.chats.fresh(l.Tag, engineVariant, "")
+			s = a.chats.fresh(l.Tag, engineVariant, ward)
 			prefix = []chat.Rendered{{Kind: chat.OutError, Text: t.T("ui.chat.expired")}}
 			in = chat.Input{Kind: chat.InStart, Flow: chat.FlowMenu}
 		} else if err != nil {
@@ -119,6 +128,9 @@ func (a *App) sendChat(c *fiber.Ctx, code int, t *locale.Translator, variant str
 	v.VariantHref = variantPrefixQuery(t.Language().Tag, variant)
 	v.Title = t.T("ui.chat.title")
 	v.Chat = cv
+	if w, ok := a.wards[c.Params("ward")]; ok {
+		a.kioskify(v, w.ID, strconv.Itoa(int(w.Idle/time.Second)))
+	}
 	return a.send(c, code, "chat", v)
 }
 

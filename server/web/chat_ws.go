@@ -43,6 +43,11 @@ func (a *App) chatSocketRoute() []fiber.Handler {
 			if c.Query("variant") == library.EasyRead {
 				variant = chat.VariantEasy
 			}
+			ward, err := a.chatWard(c)
+			if err != nil {
+				return err
+			}
+			c.Locals("ward", ward)
 			c.Locals("lang", l.Tag)
 			c.Locals("variant", variant)
 			return c.Next()
@@ -74,6 +79,7 @@ type serverFrame struct {
 func (a *App) chatSocket(conn *websocket.Conn) {
 	lang, _ := conn.Locals("lang").(string)
 	variant, _ := conn.Locals("variant").(string)
+	ward, _ := conn.Locals("ward").(string)
 	t := a.cfg.Locales.Translator(lang)
 	// Frames over chat.MaxClientFrame get a too_large error frame from the
 	// decoder and the session carries on; only far larger ones close it.
@@ -147,7 +153,7 @@ func (a *App) chatSocket(conn *websocket.Conn) {
 			}
 		}
 		if s == nil {
-			s = a.chats.fresh(lang, variant, "")
+			s = a.chats.fresh(lang, variant, ward)
 			newToken = s.token
 		}
 		out, err := a.chats.step(ctx, s, f.Input())
@@ -164,6 +170,9 @@ func (a *App) chatSocket(conn *websocket.Conn) {
 			if !send(r) {
 				return
 			}
+		}
+		if ward != "" && !a.sendSpeech(send, lang, out) {
+			return
 		}
 		if !send(serverFrame{Type: "state", Token: newToken, Flow: s.state.Flow, Node: s.state.Node, Ack: f.Seq}) {
 			return
@@ -186,4 +195,27 @@ func (a *App) endChat(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// speechFrame is the read-aloud audio of frame For of this step, on kiosks
+// (docs/chat-protocol.md). The text may echo what the person typed, so the
+// id is private: random, expiring, never cached.
+type speechFrame struct {
+	Type string `json:"type"`
+	URL  string `json:"url"`
+	For  int    `json:"for"`
+}
+
+func (a *App) sendSpeech(send func(any) bool, lang string, out []chat.Rendered) bool {
+	for i, r := range out {
+		if r.Kind != chat.OutMessage && r.Kind != chat.OutSafety && r.Kind != chat.OutError {
+			continue
+		}
+		if id, ok := a.cfg.Speech.Private(lang, r.Text, time.Now()); ok {
+			if !send(speechFrame{Type: "speech", URL: "/speech/" + id, For: i}) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -59,6 +59,8 @@ func (a *App) baseView(t *locale.Translator, variant, suffix string) *view {
 func (a *App) prerender() error {
 	a.pages = map[string]prerendered{}
 	add := func(path, group, lang, name string, v *view) error {
+		a.speechFor(v)
+		v.Contact = a.contactFor(lang)
 		b, err := a.tmpl.render(name, v)
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)

@@ -57,6 +57,15 @@ type view struct {
 	Videos []videoLink  // the list of BSL videos
 	Print  *printView   // the print pack form and document
 	Poster *posterView
+
+	// Kiosk mode, speech and phone contact (kiosk.go). Base prefixes the
+	// site's own links: "" on phones, /kiosk/{ward} on a kiosk.
+	Base        string
+	Kiosk       *kioskView
+	Speech      *speechView
+	Contact     *contactView
+	WardLinks   []wardLink
+	Invitations []invitation
 }
 
 type alternate struct{ Lang, Href string }
@@ -68,6 +77,9 @@ type pageLink struct {
 }
 
 type fieldError struct{ Field, Text string }
+
+// Attract reports whether the view is a kiosk's attract screen.
+func (v *view) Attract() bool { return v.Kiosk != nil && v.Kiosk.Attract }
 
 // EasyRead reports whether the view is the easy-read variant.
 func (v *view) EasyRead() bool { return v.Variant == library.EasyRead }
@@ -117,12 +129,12 @@ func parseTemplates(versions map[string]string) (templates, error) {
 		"media": mediaURL,
 		"qr":    qrURL,
 	}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html")
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/access.html")
 	if err != nil {
 		return nil, err
 	}
 	t := templates{}
-	for _, name := range []string{"home", "page", "languages", "message", "chat", "bsl", "print", "pack", "poster"} {
+	for _, name := range []string{"home", "page", "languages", "message", "chat", "bsl", "print", "pack", "poster", "attract", "kiosk-index"} {
 		clone, err := layout.Clone()
 		if err != nil {
 			return nil, err

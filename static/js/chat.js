@@ -9,7 +9,7 @@
   var log = document.getElementById('chat-log');
   var lang = root.getAttribute('data-lang');
   var variant = root.getAttribute('data-variant');
-  var token = '', node = form.elements.node.value, seq = 0, ws = null, live = false, fresh = true, retry = 0;
+  var ended = false, token = '', node = form.elements.node.value, seq = 0, ws = null, live = false, fresh = true, retry = 0;
   var text = function (key) { return root.getAttribute('data-' + key) || ''; };
 
   function el(tag, cls, txt) {
@@ -21,7 +21,7 @@
 
   function connect() {
     var proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    ws = new WebSocket(proto + '//' + location.host + '/' + lang + '/chat/ws' + (variant === 'easy-read' ? '?variant=easy-read' : ''));
+    ws = new WebSocket(proto + '//' + location.host + root.getAttribute('data-ws') + (variant === 'easy-read' ? '?variant=easy-read' : ''));
     ws.onopen = function () {
       live = true; retry = 0;
       status('');
@@ -31,6 +31,7 @@
     ws.onmessage = function (ev) { receive(JSON.parse(ev.data)); };
     ws.onclose = function () {
       live = false;
+      if (ended) return;
       if (retry > 6) { status(text('offline')); return; }
       status(text('reconnecting'));
       setTimeout(connect, Math.min(8000, 500 * Math.pow(2, retry++)));
@@ -57,6 +58,7 @@
       render(pending); pending = [];
       return;
     }
+    if (f.type === 'speech') { document.dispatchEvent(new CustomEvent('imha:say', { detail: f.url })); return; }
     if (f.type === 'bye') { token = ''; status(text('ended')); ws.close(); return; }
     pending.push(f);
   }
@@ -122,6 +124,15 @@
       send({ type: 'text', value: input.value, node: node });
       input.value = '';
     }
+  });
+
+  // A kiosk reset or quick exit ends the session on the server now, rather
+  // than leaving it to expire.
+  document.addEventListener('imha:end', function () {
+    var t = token || form.elements.token.value;
+    ended = true; token = '';
+    if (ws) ws.close();
+    if (t) fetch('/chat/end', { method: 'POST', keepalive: true, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: t }) }).catch(function () {});
   });
 
   connect();
