@@ -1,6 +1,6 @@
 // axe-core on the guided chat's screens, which the sitemap cannot list
 // because each is reached by answering: the start, a step that takes typed
-// input, the safety message after risky text, a validation error, the
+// input, the safety message after risky text, the easy-read start, a validation error, the
 // check-your-answers summary and the sent confirmation. In English and
 // Arabic (right to left), at kiosk and phone sizes, with JavaScript (chat.js
 // over the websocket) and without (plain form posts): zero violations.
@@ -76,6 +76,8 @@ for (const mode of ["js", "nojs"]) {
     for (const lang of LANGS) {
       await chat.open(server.base, lang);
       await check(`/${lang}/chat start`, ".button-choice");
+      await chat.open(server.base, lang, "?variant=easy-read");
+      await check(`/${lang}/chat?variant=easy-read start (pictures)`, ".bubble img");
 
       await chat.open(server.base, lang, "?flow=referral");
       await chat.walk("name");
