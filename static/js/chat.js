@@ -64,6 +64,9 @@
   }
 
   function render(frames) {
+    // The first step is not focused: on arrival focus stays at the top, so
+    // the heading and the "nobody watches this chat" notice are read first.
+    var arriving = fresh;
     if (fresh) { log.textContent = ''; fresh = false; }
     var controls = el('div', 'chat-controls'), focusTarget = null;
     frames.forEach(function (f) {
@@ -107,7 +110,7 @@
     form.querySelectorAll('.summary, .chat-input, .chat-choices, label[for=chat-text]').forEach(function (n) {
       if (!controls.contains(n)) n.remove();
     });
-    if (focusTarget) focusTarget.focus();
+    if (focusTarget && !arriving) focusTarget.focus();
     document.dispatchEvent(new CustomEvent('chat:step'));
   }
 

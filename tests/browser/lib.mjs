@@ -80,10 +80,13 @@ export async function startServer(extraEnv = {}) {
 }
 
 export const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
+export const chromiumArgs = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 /** Launches Debian's Chromium headless with a fresh profile. Returns the
- *  persistent context; close() also removes the profile. */
-export async function launchBrowser() {
+ *  persistent context; close() also removes the profile. options go to
+ *  launchPersistentContext (e.g. { javaScriptEnabled: false }). */
+export async function launchBrowser(options = {}) {
   if (!existsSync(chromiumPath)) {
     throw new Error(`no Chromium at ${chromiumPath}: install Debian's (apt-get install chromium), or set CHROMIUM; tests/run does this`);
   }
@@ -91,9 +94,9 @@ export async function launchBrowser() {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: chromiumArgs,
     viewport: { width: KIOSK.width, height: KIOSK.height },
+    ...options,
   });
   const close = context.close.bind(context);
   context.close = async () => {
@@ -153,4 +156,98 @@ export function ourFamilies() {
 export function ensureArtifacts() {
   mkdirSync(artifacts, { recursive: true });
   return artifacts;
+}
+
+// --- The guided chat -----------------------------------------------------------
+
+/** One person's way through the referral flow, by node (the same answers as
+ *  server/web/chat_test.go's referralAnswers, so the browser walks a path the
+ *  Go tests already prove). */
+export const REFERRAL = {
+  intro: { choose: "_next" },
+  name: { text: "Sam" },
+  ward: { text: "Oak ward, City Hospital" },
+  status: { choose: "cto" },
+  language: { choose: "ar" },
+  interpreter: { choose: "yes" },
+  comms: { choose: "none" },
+  contact: { choose: "phone" },
+  phone: { text: "07700 900123" },
+  leave_message: { choose: "no" },
+  contact_time: { choose: "morning" },
+  help: { text: "Help at my tribunal" },
+  meeting: { choose: "tribunal" },
+  meeting_date: { choose: "_skip" },
+  private: { choose: "yes" },
+  consent: { choose: "yes" },
+  equality: { choose: "yes" },
+  age: { choose: "under_18" },
+  ethnicity: { text: "Black British" },
+  disability: { choose: "learning" },
+  sensory: { choose: "deaf" },
+  check: { choose: "_submit" },
+};
+
+/** The reference a submitted referral is shown with (Crockford base 32). */
+export const REFERENCE = /[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}/;
+
+/** Drives the chat page in either mode. With JavaScript, chat.js talks over
+ *  the websocket and keeps the current node in its closure, so the node is
+ *  read from the server's `state` frames as Playwright sees them; without,
+ *  it is the form's hidden field and every answer is a page load. */
+export class Chat {
+  constructor(page, js) {
+    this.page = page; this.js = js; this.node = "";
+    if (js) {
+      page.on("websocket", (ws) => ws.on("framereceived", ({ payload }) => {
+        try { const f = JSON.parse(payload); if (f.type === "state") this.node = f.node; } catch { /* not ours */ }
+      }));
+    }
+  }
+
+  /** Call once per page before open(): counts chat.js's chat:step events. */
+  static async counter(page) {
+    await page.addInitScript(() => document.addEventListener("chat:step", () => { window.__chatSteps = (window.__chatSteps || 0) + 1; }));
+  }
+
+  /** Opens /{lang}/chat (query e.g. "?flow=referral") and waits for the first step. */
+  async open(base, lang, query = "") {
+    const res = await this.page.goto(`${base}/${lang}/chat${query}`, { waitUntil: "load" });
+    if (!res || res.status() !== 200) throw new Error(`/${lang}/chat${query}: HTTP ${res && res.status()}`);
+    await this.settled(0);
+  }
+
+  /** Waits until chat.js has rendered the step after `before` (it fires
+   *  chat:step on document, counted by an init script, which CSP does not
+   *  govern), or, without JavaScript, reads the node from the new page. */
+  async settled(before) {
+    if (this.js) {
+      await this.page.waitForFunction((n) => (window.__chatSteps || 0) > n, before, { timeout: 10_000 })
+        .catch(() => { throw new Error(`chat: no step rendered after step ${before} (node ${this.node})`); });
+    } else {
+      this.node = await this.page.inputValue("input[name=node]");
+    }
+    await this.page.evaluate(() => document.fonts.ready.then(() => undefined));
+  }
+
+  async rendered() { return this.js ? this.page.evaluate(() => window.__chatSteps || 0) : 0; }
+
+  /** Acts and waits for the next step: { choose: value } or { text: "…" }. */
+  async answer(a) {
+    const before = await this.rendered();
+    const act = a.choose !== undefined
+      ? () => this.page.click(`button[name=choose][value="${a.choose}"]`)
+      : async () => { await this.page.fill("#chat-text", a.text); await this.page.click("button[name=action][value=send]"); };
+    if (this.js) await act();
+    else await Promise.all([this.page.waitForNavigation(), act()]);
+    await this.settled(before);
+  }
+
+  /** Answers from REFERRAL (or answers) until the flow reaches node stop. */
+  async walk(stop, answers = REFERRAL) {
+    for (let i = 0; this.node !== stop; i++) {
+      if (i > 40 || !answers[this.node]) throw new Error(`chat: no way to ${stop}; at node ${JSON.stringify(this.node)}`);
+      await this.answer(answers[this.node]);
+    }
+  }
 }
