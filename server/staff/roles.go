@@ -13,7 +13,10 @@ const (
 	PermImport         Permission = "referral.import" // CSV upload from the MHA office
 	PermManageUsers    Permission = "users.manage"
 	PermManageAPIKeys  Permission = "apikeys.manage"
-	PermViewOwnWardRef Permission = "referral.ward" // see referrals on one's own ward only
+	PermViewOwnWardRef Permission = "referral.ward"   // see referrals on one's own ward only
+	PermViewMonitoring Permission = "monitoring.view" // the commissioners' report: counts only
+	PermExportRecords  Permission = "records.export"  // download standard records of a period
+	PermPersonRecords  Permission = "records.person"  // a person's own records: download or erase
 )
 
 // permissions is the one place that says which role may do what. Ward staff may refer
@@ -23,9 +26,11 @@ var permissions = map[string]map[Permission]bool{
 	store.RoleWardStaff: {PermReferOnBehalf: true},
 	store.RoleAdvocate:  {PermViewQueue: true, PermChangeStatus: true},
 	store.RoleCoordinator: {PermViewQueue: true, PermChangeStatus: true, PermAllocate: true,
-		PermReferOnBehalf: true, PermImport: true},
+		PermReferOnBehalf: true, PermImport: true, PermViewMonitoring: true, PermExportRecords: true},
+	// Erasure cannot be undone, so person requests stay with admins.
 	store.RoleAdmin: {PermViewQueue: true, PermChangeStatus: true, PermAllocate: true, PermReferOnBehalf: true,
-		PermImport: true, PermManageUsers: true, PermManageAPIKeys: true},
+		PermImport: true, PermManageUsers: true, PermManageAPIKeys: true, PermViewMonitoring: true,
+		PermExportRecords: true, PermPersonRecords: true},
 }
 
 // Can reports whether role has permission p. Unknown roles have none.

@@ -54,6 +54,11 @@ func TestRoles(t *testing.T) {
 		{store.RoleCoordinator, PermAllocate, true},
 		{store.RoleCoordinator, PermManageUsers, false},
 		{store.RoleAdmin, PermManageAPIKeys, true},
+		{store.RoleAdvocate, PermExportRecords, false},
+		{store.RoleCoordinator, PermViewMonitoring, true},
+		{store.RoleCoordinator, PermExportRecords, true},
+		{store.RoleCoordinator, PermPersonRecords, false},
+		{store.RoleAdmin, PermPersonRecords, true},
 		{"", PermViewQueue, false},
 	}
 	for _, tt := range tests {

@@ -66,7 +66,7 @@ func newStaffState(versions map[string]string, st store.ReferralNotifier) (*staf
 	// per-account lockout is the real limit.
 	s := &staffState{tmpl: map[string]*template.Template{}, ips: staff.NewIPLimiter(20, 3*time.Second), now: time.Now,
 		queue: newQueueHub(st)}
-	for _, name := range []string{"login", "queue", "referral", "refer", "import", "apikeys", "users", "message"} {
+	for _, name := range []string{"login", "queue", "referral", "refer", "import", "apikeys", "users", "message", "monitoring", "people"} {
 		clone, err := layout.Clone()
 		if err != nil {
 			return nil, err
@@ -88,13 +88,15 @@ type staffView struct {
 	Notice string
 	Paras  []string
 
-	Login    *loginView
-	Queue    *queueView
-	Referral *referralView
-	Refer    *referView
-	Import   *importView
-	Keys     *apiKeysView
-	Users    *usersView
+	Login      *loginView
+	Queue      *queueView
+	Referral   *referralView
+	Refer      *referView
+	Import     *importView
+	Keys       *apiKeysView
+	Users      *usersView
+	Monitoring *monitoringView
+	People     *peopleView
 }
 
 // Can reports whether the signed-in user has permission p (for the navigation).
@@ -298,6 +300,11 @@ func (a *App) staffRoutes() {
 	g.Get("/users", need(staff.PermManageUsers), a.usersPage)
 	g.Post("/users", need(staff.PermManageUsers), a.createUser)
 	g.Post("/users/:id<int>/password", need(staff.PermManageUsers), a.resetPassword)
+	g.Get("/monitoring", need(staff.PermViewMonitoring), a.monitoringPage)
+	g.Get("/export", need(staff.PermExportRecords), a.exportRecords)
+	g.Get("/people", need(staff.PermPersonRecords), a.peoplePage)
+	g.Post("/people/download", need(staff.PermPersonRecords), a.personDownload)
+	g.Post("/people/erase", need(staff.PermPersonRecords), a.personErase)
 	g.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

@@ -221,6 +221,17 @@ func testStaffAuthorizationMatrix(t *testing.T, st store.Store) {
 		{req{"GET", "/staff/import", nil}, [5]int{303, 403, 403, 200, 200}},
 		{req{"GET", "/staff/apikeys", nil}, [5]int{303, 403, 403, 403, 200}},
 		{req{"GET", "/staff/users", nil}, [5]int{303, 403, 403, 403, 200}},
+		{req{"GET", "/staff/monitoring", nil}, [5]int{303, 403, 403, 200, 200}},
+		{req{"GET", "/staff/monitoring?from=2026-01-01&to=2026-12-31", nil}, [5]int{303, 403, 403, 200, 200}},
+		{req{"GET", "/staff/monitoring?from=2026-13-01", nil}, [5]int{303, 403, 403, 422, 422}},
+		{req{"GET", "/staff/export?format=csv", nil}, [5]int{303, 403, 403, 200, 200}},
+		{req{"GET", "/staff/export?format=json&from=2026-01-01&to=2026-12-31", nil}, [5]int{303, 403, 403, 200, 200}},
+		{req{"GET", "/staff/export?format=xml", nil}, [5]int{303, 403, 403, 400, 400}},
+		{req{"GET", "/staff/export?format=csv&from=2026-12-31&to=2026-01-01", nil}, [5]int{303, 403, 403, 400, 400}},
+		{req{"GET", "/staff/people", nil}, [5]int{303, 403, 403, 403, 200}},
+		{req{"GET", "/staff/people?ref=" + ref.Reference, nil}, [5]int{303, 403, 403, 403, 200}},
+		{req{"GET", "/staff/people?ref=not-a-ref", nil}, [5]int{303, 403, 403, 403, 422}},
+		{req{"GET", "/staff/people?ref=0000-0000", nil}, [5]int{303, 403, 403, 403, 404}},
 		{req{"GET", "/staff/no-such-page", nil}, [5]int{404, 404, 404, 404, 404}},
 		{req{"POST", "/staff/referrals/{new}/status", func() url.Values {
 			return url.Values{"to": {"acknowledged"}, "version": {"1"}}
@@ -240,6 +251,15 @@ func testStaffAuthorizationMatrix(t *testing.T, st store.Store) {
 		{req{"POST", "/staff/apikeys/{key}/revoke", nil}, [5]int{403, 403, 403, 403, 303}},
 		{req{"POST", "/staff/apikeys/999999/revoke", nil}, [5]int{403, 403, 403, 403, 404}},
 		{req{"POST", "/staff/users/999999/password", nil}, [5]int{403, 403, 403, 403, 404}},
+		{req{"POST", "/staff/people/download", func() url.Values { return url.Values{"ref": {ref.Reference}} }},
+			[5]int{403, 403, 403, 403, 200}},
+		{req{"POST", "/staff/people/erase", func() url.Values { return url.Values{"ref": {ref.Reference}} }},
+			[5]int{403, 403, 403, 403, 200}}, // asks to confirm, erases nothing
+		{req{"POST", "/staff/people/erase", func() url.Values {
+			return url.Values{"ref": {newStaffReferral(t, st, "Alex Example").Reference}, "confirm": {"yes"}}
+		}}, [5]int{403, 403, 403, 403, 200}},
+		{req{"POST", "/staff/people/erase", func() url.Values { return url.Values{"ref": {"0000-0000"}, "confirm": {"yes"}} }},
+			[5]int{403, 403, 403, 403, 404}},
 		{req{"POST", "/staff/logout", nil}, [5]int{403, 303, 303, 303, 303}},
 	}
 	for _, tt := range tests {
@@ -445,13 +465,17 @@ func testStaffEscapesHostileText(t *testing.T, st store.Store) {
 	bad.Set("name", hostile)
 	bad.Set("legal_status", "") // so the form comes back with the text in it
 	pages := map[string]response{
-		"queue":    admin.get(t, "/staff/queue"),
-		"fragment": admin.get(t, "/staff/queue/fragment"),
-		"referral": admin.get(t, fmt.Sprintf("/staff/referrals/%d", r.ID)),
-		"users":    admin.get(t, "/staff/users"),
-		"refer":    ward.post(t, "/staff/refer", bad),
-		"import":   admin.get(t, "/staff/import"),
-		"apikeys":  admin.post(t, "/staff/apikeys", url.Values{"name": {hostile}}),
+		"queue":      admin.get(t, "/staff/queue"),
+		"fragment":   admin.get(t, "/staff/queue/fragment"),
+		"referral":   admin.get(t, fmt.Sprintf("/staff/referrals/%d", r.ID)),
+		"users":      admin.get(t, "/staff/users"),
+		"refer":      ward.post(t, "/staff/refer", bad),
+		"import":     admin.get(t, "/staff/import"),
+		"apikeys":    admin.post(t, "/staff/apikeys", url.Values{"name": {hostile}}),
+		"monitoring": admin.get(t, "/staff/monitoring?from="+url.QueryEscape(hostile)),
+		"people":     admin.get(t, "/staff/people?ref="+r.Reference),
+		"bad ref":    admin.get(t, "/staff/people?ref="+url.QueryEscape(hostile)),
+		"erase":      admin.post(t, "/staff/people/erase", url.Values{"ref": {r.Reference}}),
 	}
 	for name, res := range pages {
 		if res.code >= 500 {
@@ -461,8 +485,10 @@ func testStaffEscapesHostileText(t *testing.T, st store.Store) {
 			t.Errorf("%s: hostile text unescaped", name)
 		}
 	}
-	if !strings.Contains(pages["referral"].body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
-		t.Error("referral page does not show the name as text")
+	for _, name := range []string{"referral", "people", "bad ref", "erase"} {
+		if !strings.Contains(pages[name].body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+			t.Errorf("%s page does not show the hostile text as text", name)
+		}
 	}
 	if strings.Contains(pages["queue"].body, "<script>") && !strings.Contains(pages["queue"].body, `<script src="/static/js/staff-queue.js`) {
 		t.Error("queue page has an inline script")
