@@ -99,7 +99,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	w.SetConnMaxLifetime(0) // keep the one connection; reopening costs more than it saves
 	// Create the file and switch it to WAL before the read-only pool opens it: a
 	// read-only connection can neither create the file nor change the journal mode.
-	if err := w.PingContext(ctx); err != nil {
+	if err := pingRetry(ctx, w); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, mapErr(err))
 	}
@@ -344,12 +344,31 @@ func (db *DB) Close() error {
 	db.end.Do(func() {
 		close(db.cpc)
 		<-db.cpd
-		// A last full checkpoint leaves a small WAL behind. Best effort: while
-		// another process has the file open it may be busy, and the WAL is
-		// then checkpointed by whoever uses the file next.
-		_, _ = db.cp.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		// A last checkpoint, best effort. PASSIVE, not TRUNCATE: TRUNCATE
+		// takes a lock during which another process opening the file gets
+		// SQLITE_BUSY without its busy handler being asked; the WAL is
+		// rewound by the next write anyway.
+		_, _ = db.cp.Exec("PRAGMA wal_checkpoint(PASSIVE)")
 		err = errors.Join(db.cp.Close(), db.r.Close(), db.w.Close())
 	})
+	return err
+}
+
+// pingRetry makes the first connection, retrying briefly while another
+// process is creating the same file or switching it to WAL: SQLite can
+// report SQLITE_BUSY then without waiting through busy_timeout.
+func pingRetry(ctx context.Context, db *sql.DB) error {
+	var err error
+	for wait := 10 * time.Millisecond; wait < 2*time.Second; wait *= 2 {
+		if err = db.PingContext(ctx); err == nil || !errors.Is(mapErr(err), store.ErrUnavailable) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
 	return err
 }
 
