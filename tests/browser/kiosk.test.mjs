@@ -171,6 +171,8 @@ test("idle reset in the browser", { concurrency: true }, async (t) => {
       t.after(() => b.close());
       const page = await b.newPage();
       let token = "";
+      const ends = []; // bodies of POST /chat/end, which access.js sends on reset
+      page.on("request", (r) => { if (r.method() === "POST" && new URL(r.url()).pathname === "/chat/end") ends.push(r.postData() || ""); });
       page.on("websocket", (ws) => ws.on("framereceived", (f) => {
         try { const m = JSON.parse(f.payload); if (m.type === "state" && m.token) token = m.token; } catch { /* not JSON */ }
       }));
@@ -268,6 +270,7 @@ test("idle reset in the browser", { concurrency: true }, async (t) => {
       }), [k.replace(/^http/, "ws") + "/en/chat/ws", token]);
       assert.equal(answer.type, "error", `resuming the ended chat answered ${JSON.stringify(answer)}`);
       assert.equal(answer.code, "session_expired", `resuming the ended chat answered ${JSON.stringify(answer)}`);
+      assert.ok(ends.some((b) => b.includes(token)), `the reset sent no POST /chat/end with the session token (saw ${ends.length})`);
     }),
 
     t.test("a touch or a key during the countdown cancels the reset", async (t) => {
