@@ -109,7 +109,9 @@
   }
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('/kiosk/sw.js', { scope: '/kiosk/' }).catch(function () {});
   var dlg = $('#idle'), idle = (+body.getAttribute('data-idle') || 120) * 1000, last = Date.now(), left = 0;
-  function touched() { if (!left) last = Date.now(); }
+  // Any touch or key is the person still being there: during the countdown
+  // it cancels the reset, as "Carry on" does.
+  function touched() { if (left) stay(); else last = Date.now(); }
   ['pointerdown', 'keydown', 'wheel', 'touchstart'].forEach(function (t) { d.addEventListener(t, touched, { capture: true, passive: true }); });
   function stay() { left = 0; dlg.hidden = true; last = Date.now(); audio.pause(); queue = []; }
   function reset() {
