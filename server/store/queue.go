@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -255,6 +257,50 @@ func Intake(r referral.Referral, at time.Time) (referral.Referral, error) {
 	r.Flags = referral.Assess(r, at)
 	r.Priority = r.Flags.Score()
 	return r, nil
+}
+
+// ReferenceAttempts bounds the retries when a random reference is already taken;
+// with 2^40 references, even one retry is rare.
+const ReferenceAttempts = 5
+
+// InsertFunc writes one prepared referral (body is its content as JSON). taken
+// reports that in.Reference was already in use and nothing was written.
+type InsertFunc func(ctx context.Context, in referral.Referral, body []byte) (saved referral.Referral, created, taken bool, err error)
+
+// AddReferral is the intake both backends share: normalize and validate r,
+// then insert it under fresh random references until one is free. refs is
+// where references come from (nil: crypto/rand). Errors from insert come back
+// as they are.
+func AddReferral(ctx context.Context, r referral.Referral, now time.Time, refs io.Reader, insert InsertFunc) (referral.Referral, bool, error) {
+	in, err := Intake(r, now)
+	if err != nil {
+		return referral.Referral{}, false, err
+	}
+	body, err := json.Marshal(in.Content())
+	if err != nil {
+		return referral.Referral{}, false, fmt.Errorf("store: add referral: %w", err)
+	}
+	for range ReferenceAttempts {
+		if in.Reference, err = referral.NewReference(refs); err != nil {
+			return referral.Referral{}, false, fmt.Errorf("store: add referral: %w", err)
+		}
+		saved, created, taken, err := insert(ctx, in, body)
+		if taken {
+			continue
+		}
+		return saved, created, err
+	}
+	return referral.Referral{}, false, fmt.Errorf("store: add referral: no free reference after %d attempts", ReferenceAttempts)
+}
+
+// Now is a store's clock reading: clock() if set, else the time, in UTC to the
+// microsecond (what both databases keep).
+func Now(clock func() time.Time) time.Time {
+	t := time.Now()
+	if clock != nil {
+		t = clock()
+	}
+	return t.UTC().Truncate(time.Microsecond)
 }
 
 // IntakeActor is the audit actor for a new referral: the channel, never a person.

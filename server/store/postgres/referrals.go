@@ -16,10 +16,6 @@ import (
 	"github.com/imha-advocacy/imha/server/store"
 )
 
-// referenceAttempts bounds the retries when a random reference is already taken; with
-// 2^40 references, even one retry is rare.
-const referenceAttempts = 5
-
 // notifyChannel carries referral ids (never anything else) to live staff queues on
 // every server.
 const notifyChannel = "referrals"
@@ -27,46 +23,28 @@ const notifyChannel = "referrals"
 const referralColumns = `id, reference, idempotency_key, status, advocate_id, flags, priority, version, body,
 	created_at, updated_at, acknowledged_at, allocated_at, first_contact_at, closed_at`
 
-// now is the store's clock: UTC, microseconds (what both databases keep).
-func (db *DB) now() time.Time {
-	t := time.Now()
-	if db.clock != nil {
-		t = db.clock()
-	}
-	return t.UTC().Truncate(time.Microsecond)
-}
+// now is the store's clock (see store.Now).
+func (db *DB) now() time.Time { return store.Now(db.clock) }
 
 func (db *DB) AddReferral(ctx context.Context, r referral.Referral) (referral.Referral, bool, error) {
-	in, err := store.Intake(r, db.now())
+	saved, created, err := store.AddReferral(ctx, r, db.now(), db.refs, func(ctx context.Context, in referral.Referral, body []byte) (referral.Referral, bool, bool, error) {
+		saved, created, err := db.insertReferral(ctx, in, body)
+		var pgErr *pgconn.PgError
+		switch {
+		case errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "referrals_reference_key":
+			return referral.Referral{}, false, true, nil // the statement rolled back as a whole; try another reference
+		case err != nil && !errors.Is(err, store.ErrKeyConflict):
+			return referral.Referral{}, false, false, fmt.Errorf("postgres: add referral: %w", mapErr(err))
+		}
+		return saved, created, false, err
+	})
 	if err != nil {
 		return referral.Referral{}, false, err
 	}
-	body, err := json.Marshal(in.Content())
-	if err != nil {
-		return referral.Referral{}, false, fmt.Errorf("postgres: add referral: %w", err)
+	if created {
+		db.notes.notify(saved.ID)
 	}
-	for range referenceAttempts {
-		in.Reference, err = referral.NewReference(db.refs)
-		if err != nil {
-			return referral.Referral{}, false, fmt.Errorf("postgres: add referral: %w", err)
-		}
-		saved, created, err := db.insertReferral(ctx, in, body)
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "referrals_reference_key" {
-			continue // the statement rolled back as a whole; try another reference
-		}
-		if errors.Is(err, store.ErrKeyConflict) {
-			return referral.Referral{}, false, err
-		}
-		if err != nil {
-			return referral.Referral{}, false, fmt.Errorf("postgres: add referral: %w", mapErr(err))
-		}
-		if created {
-			db.notes.notify(saved.ID)
-		}
-		return saved, created, nil
-	}
-	return referral.Referral{}, false, fmt.Errorf("postgres: add referral: no free reference after %d attempts", referenceAttempts)
+	return saved, created, nil
 }
 
 // insertReferral writes the referral and its audit entry in one statement: a

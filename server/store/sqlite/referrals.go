@@ -16,49 +16,27 @@ import (
 	"github.com/imha-advocacy/imha/server/store"
 )
 
-// referenceAttempts bounds the retries when a random reference is already taken; with
-// 2^40 references, even one retry is rare.
-const referenceAttempts = 5
-
 const referralColumns = `id, reference, idempotency_key, status, advocate_id, flags, priority, version, body,
 	created_at, updated_at, acknowledged_at, allocated_at, first_contact_at, closed_at`
 
-// now is the store's clock: UTC, microseconds (what both databases keep).
-func (db *DB) now() time.Time {
-	t := time.Now()
-	if db.clock != nil {
-		t = db.clock()
-	}
-	return t.UTC().Truncate(time.Microsecond)
-}
+// now is the store's clock (see store.Now).
+func (db *DB) now() time.Time { return store.Now(db.clock) }
 
 func (db *DB) AddReferral(ctx context.Context, r referral.Referral) (referral.Referral, bool, error) {
-	in, err := store.Intake(r, db.now())
+	saved, created, err := store.AddReferral(ctx, r, db.now(), db.refs, func(ctx context.Context, in referral.Referral, body []byte) (referral.Referral, bool, bool, error) {
+		saved, created, err := db.insertReferral(ctx, in, body)
+		if isUniqueViolation(err, "referrals.reference") {
+			return referral.Referral{}, false, true, nil // rolled back as a whole; try another reference
+		}
+		return saved, created, false, err
+	})
 	if err != nil {
 		return referral.Referral{}, false, err
 	}
-	body, err := json.Marshal(in.Content())
-	if err != nil {
-		return referral.Referral{}, false, fmt.Errorf("sqlite: add referral: %w", err)
+	if created {
+		db.hub.notify(saved.ID)
 	}
-	for range referenceAttempts {
-		in.Reference, err = referral.NewReference(db.refs)
-		if err != nil {
-			return referral.Referral{}, false, fmt.Errorf("sqlite: add referral: %w", err)
-		}
-		saved, created, err := db.insertReferral(ctx, in, body)
-		if isUniqueViolation(err, "referrals.reference") {
-			continue
-		}
-		if err != nil {
-			return referral.Referral{}, false, err
-		}
-		if created {
-			db.hub.notify(saved.ID)
-		}
-		return saved, created, nil
-	}
-	return referral.Referral{}, false, fmt.Errorf("sqlite: add referral: no free reference after %d attempts", referenceAttempts)
+	return saved, created, nil
 }
 
 func (db *DB) insertReferral(ctx context.Context, in referral.Referral, body []byte) (referral.Referral, bool, error) {
